@@ -71,3 +71,27 @@ type Portal interface {
 	Run(ctx context.Context, maxRows int, emit func(*exec.Chunk) error) (tag string, done bool, err error)
 	Close()
 }
+
+// NoticeSender sends NoticeResponse messages to the client of the statement
+// that is running. Statements find it in their context with
+// NoticeSenderFromContext. It is safe for concurrent use; notices are
+// delivered before the statement's next rows or its completion.
+type NoticeSender interface {
+	// SendNotice queues a notice. severity is NOTICE, WARNING, INFO, LOG or
+	// DEBUG ("" means NOTICE); n.Code "" means 00000.
+	SendNotice(severity string, n *types.Error)
+}
+
+type noticeKey struct{}
+
+// WithNoticeSender returns a context carrying ns. The server installs one in
+// the context of every Prepare, Bind and Run call.
+func WithNoticeSender(ctx context.Context, ns NoticeSender) context.Context {
+	return context.WithValue(ctx, noticeKey{}, ns)
+}
+
+// NoticeSenderFromContext returns the NoticeSender of ctx, or nil.
+func NoticeSenderFromContext(ctx context.Context) NoticeSender {
+	ns, _ := ctx.Value(noticeKey{}).(NoticeSender)
+	return ns
+}
