@@ -1,0 +1,109 @@
+// Package session is the database engine behind the protocol server: it
+// owns the state store, the catalog and the table storage, and runs each
+// client's statements (parse, bind, plan, execute) with per-session
+// settings and prepared statements. It implements pgwire.Backend.
+package session
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"sync"
+	"sync/atomic"
+
+	"github.com/streamsql/streamsql/catalog"
+	"github.com/streamsql/streamsql/exec/tables"
+	"github.com/streamsql/streamsql/pgwire"
+	"github.com/streamsql/streamsql/state"
+)
+
+// Options configures an Engine.
+type Options struct {
+	DataDir string
+	// InMemory keeps all state in memory (tests); DataDir is ignored.
+	InMemory bool
+}
+
+// Engine is one database: storage, catalog and the sessions using them.
+type Engine struct {
+	store  *state.Store
+	cat    *catalog.Catalog
+	tables *tables.Store
+	// writeMu serialises DML and DDL so that constraint checks see every
+	// earlier committed write; reads never take it.
+	writeMu  sync.Mutex
+	sessions atomic.Int64
+	rowCount sync.Map // table id -> *atomic.Int64
+	rowIDs   rowIDs
+}
+
+// Open opens (creating if needed) the database in opts.DataDir.
+func Open(opts Options) (*Engine, error) {
+	sopts := state.Options{InMemory: opts.InMemory}
+	if !opts.InMemory {
+		if err := os.MkdirAll(opts.DataDir, 0o755); err != nil {
+			return nil, err
+		}
+	}
+	st, err := state.Open(opts.DataDir, sopts)
+	if err != nil {
+		return nil, fmt.Errorf("open state store: %w", err)
+	}
+	e := &Engine{store: st, tables: tables.NewStore(st)}
+	cat, err := catalog.Open(metaKV{st})
+	if err != nil {
+		st.Close()
+		return nil, fmt.Errorf("load catalog: %w", err)
+	}
+	e.cat = cat
+	return e, nil
+}
+
+// Close closes the store. Sessions must be closed first.
+func (e *Engine) Close() error { return e.store.Close() }
+
+// Catalog returns the engine's catalog.
+func (e *Engine) Catalog() *catalog.Catalog { return e.cat }
+
+// Connect implements pgwire.Backend.
+func (e *Engine) Connect(ctx context.Context, info pgwire.StartupInfo) (pgwire.Conn, error) {
+	e.sessions.Add(1)
+	return newSession(e, info), nil
+}
+
+// metaKV stores catalog definitions under system keys of the state store.
+type metaKV struct{ st *state.Store }
+
+func (m metaKV) PutMeta(key string, value []byte) error {
+	b := m.st.NewBatch()
+	defer b.Close()
+	if err := b.Set(state.SystemKey(key), value); err != nil {
+		return err
+	}
+	return b.Commit(true)
+}
+
+func (m metaKV) DeleteMeta(key string) error {
+	b := m.st.NewBatch()
+	defer b.Close()
+	if err := b.Delete(state.SystemKey(key)); err != nil {
+		return err
+	}
+	return b.Commit(true)
+}
+
+func (m metaKV) ScanMeta(prefix string, f func(key string, value []byte) error) error {
+	lo := state.SystemKey(prefix)
+	it, err := m.st.NewIter(lo, state.PrefixEnd(lo))
+	if err != nil {
+		return err
+	}
+	defer it.Close()
+	base := len(state.SystemKey(""))
+	for it.First(); it.Valid(); it.Next() {
+		if err := f(string(it.Key()[base:]), append([]byte(nil), it.Value()...)); err != nil {
+			return err
+		}
+	}
+	return it.Error()
+}

@@ -1,0 +1,692 @@
+package planner
+
+import (
+	"strings"
+
+	"github.com/pingcap/tidb/pkg/parser/ast"
+	"github.com/pingcap/tidb/pkg/parser/format"
+	driver "github.com/pingcap/tidb/pkg/parser/test_driver"
+
+	"github.com/streamsql/streamsql/exec"
+	"github.com/streamsql/streamsql/exec/batch"
+	"github.com/streamsql/streamsql/sql"
+	"github.com/streamsql/streamsql/types"
+)
+
+// aggregateNames are the functions that aggregate; TiDB parses only some of
+// them as AggregateFuncExpr, the rest arrive as plain calls.
+var aggregateNames = map[string]bool{
+	"count": true, "sum": true, "avg": true, "min": true, "max": true,
+	"string_agg": true, "bool_and": true, "bool_or": true, "every": true,
+	"stddev": true, "stddev_samp": true, "stddev_pop": true, "variance": true,
+	"var_samp": true, "var_pop": true, "array_agg": true,
+}
+
+func (b *Binder) bindFuncCall(x *ast.FuncCallExpr, sc *scope, ctx *exprCtx) (exec.Expr, error) {
+	if arg, t, ok := sql.AsCast(x); ok {
+		v, err := b.bindExpr(arg, sc, ctx)
+		if err != nil {
+			return nil, err
+		}
+		return explicitCast(v, t)
+	}
+	if n, ok := sql.AsParam(x); ok {
+		return b.param(n)
+	}
+	name := x.FnName.L
+	if aggregateNames[name] {
+		return nil, types.Errorf(types.CodeGroupingError, "aggregate function calls cannot be nested or used here")
+	}
+	args := make([]exec.Expr, len(x.Args))
+	for i, a := range x.Args {
+		if te, ok := a.(*ast.TimeUnitExpr); ok {
+			args[i] = &exec.Const{Val: types.NewString(strings.ToLower(te.Unit.String())), Typ: types.TText}
+			continue
+		}
+		if td, ok := a.(*ast.TrimDirectionExpr); ok {
+			args[i] = &exec.Const{Val: types.NewString(strings.ToLower(td.Direction.String())), Typ: types.TText}
+			continue
+		}
+		v, err := b.bindExpr(a, sc, ctx)
+		if err != nil {
+			return nil, err
+		}
+		args[i] = v
+	}
+	switch name {
+	case "__pg_is_distinct", "__pg_is_not_distinct":
+		return b.distinctOp(args[0], args[1], name == "__pg_is_distinct")
+	case "coalesce", "greatest", "least", "ifnull":
+		if len(args) == 0 {
+			return nil, types.Errorf(types.CodeSyntaxError, "syntax error: %s needs arguments", name)
+		}
+		t, err := commonTypeOf(args, strings.ToUpper(name))
+		if err != nil {
+			return nil, err
+		}
+		for i := range args {
+			if args[i], err = coerce(args[i], t); err != nil {
+				return nil, err
+			}
+		}
+		switch name {
+		case "coalesce", "ifnull":
+			return mkCoalesce(args, t), nil
+		case "greatest":
+			return b.mkGreatestLeast(args, t, true)
+		default:
+			return b.mkGreatestLeast(args, t, false)
+		}
+	case "nullif":
+		if len(args) != 2 {
+			return nil, types.Errorf(types.CodeUndefinedFunction, "function nullif requires 2 arguments")
+		}
+		t, err := commonTypeOf(args, "NULLIF")
+		if err != nil {
+			return nil, err
+		}
+		eq, err := b.binaryOp("=", args[0], args[1])
+		if err != nil {
+			return nil, err
+		}
+		a0, err := coerce(args[0], t)
+		if err != nil {
+			return nil, err
+		}
+		return mkCase([]exec.Expr{eq}, []exec.Expr{&exec.Const{Val: types.Null, Typ: t}}, a0, t), nil
+	case "if":
+		return nil, types.Errorf(types.CodeUndefinedFunction, "function if does not exist")
+	case "trim":
+		// TiDB: TRIM([dir] [remstr FROM] str) → trim(str[, remstr, dir]).
+		fn := "btrim"
+		if len(args) == 3 {
+			if c, ok := args[2].(*exec.Const); ok {
+				switch string(c.Val.S) {
+				case "leading":
+					fn = "ltrim"
+				case "trailing":
+					fn = "rtrim"
+				}
+			}
+			args = args[:2]
+		}
+		return b.callFunc(fn, args)
+	case "substring", "substr", "mid":
+		return b.callFunc("substr", args)
+	case "locate":
+		if len(args) == 2 { // POSITION(a IN b) arrives as locate(a, b)
+			return b.callFunc("strpos", []exec.Expr{args[1], args[0]})
+		}
+	case "current_timestamp", "localtimestamp", "current_date", "now", "current_time":
+		if name == "current_timestamp" {
+			name = "now"
+		}
+	case "extract":
+		name = "extract"
+	case "pow":
+		name = "power"
+	case "ceiling":
+		name = "ceil"
+	case "char_length", "character_length":
+		name = "length"
+	}
+	return b.callFunc(name, args)
+}
+
+func (b *Binder) mkGreatestLeast(args []exec.Expr, t types.T, greatest bool) (exec.Expr, error) {
+	cmp := "<"
+	if greatest {
+		cmp = ">"
+	}
+	o, _, err := resolveOp(cmp, []exec.Expr{typedPlaceholder(t), typedPlaceholder(t)})
+	if err != nil {
+		return nil, err
+	}
+	return mkGreatest(o, args, t, greatest), nil
+}
+
+func (b *Binder) param(n int) (exec.Expr, error) {
+	if n < 1 || n > 65535 {
+		return nil, types.Errorf(types.CodeUndefinedParameter, "there is no parameter $%d", n)
+	}
+	for len(b.ParamTypes) < n {
+		b.ParamTypes = append(b.ParamTypes, types.TUnknown)
+	}
+	return newParam(n-1, b.ParamTypes[n-1], b), nil
+}
+
+// ---- subqueries ----
+
+type subKind uint8
+
+const (
+	subScalar subKind = iota
+	subExists
+	subIn
+	subAny
+	subAll
+)
+
+func (b *Binder) bindSubquery(sq *ast.SubqueryExpr, kind subKind, left exec.Expr, op string, negate bool, sc *scope) (exec.Expr, error) {
+	inner := &scope{parent: sc}
+	// The subquery's own FROM scope is built inside bindQueryIn; we pass a
+	// scope whose only role is to collect outer references.
+	q, err := b.bindQueryIn(sq.Query, inner)
+	if err != nil {
+		return nil, err
+	}
+	outer := inner.outer
+	if kind != subExists && len(q.Cols) != 1 {
+		return nil, types.Errorf(types.CodeSyntaxError, "subquery must return only one column")
+	}
+	root := q.Root
+	phys := b.Phys
+	build := func() (exec.Operator, error) { return phys.Build(root) }
+	var typ types.T
+	var cmp exec.Expr
+	switch kind {
+	case subScalar:
+		typ = q.Cols[0].Type
+		if typ.Family == types.Unknown {
+			typ = types.TText
+		}
+	case subExists:
+		typ = types.TBool
+	default:
+		typ = types.TBool
+		t, err := commonType(left.Type(), q.Cols[0].Type, "IN")
+		if err != nil {
+			return nil, err
+		}
+		if t.Family == types.Unknown {
+			t = types.TText
+		}
+		if left, err = coerce(left, t); err != nil {
+			return nil, err
+		}
+		if q.Cols[0].Type.Family != t.Family {
+			root = castProject(root, []Column{{Name: q.Cols[0].Name, Type: t}})
+		}
+		o, _, err := resolveOp(op, []exec.Expr{typedPlaceholder(t), typedPlaceholder(t)})
+		if err != nil {
+			return nil, err
+		}
+		cmp = mkCmpHolder(o)
+	}
+	return mkSubquery(kind, build, outer, left, cmp, negate, typ), nil
+}
+
+// ---- aggregation ----
+
+type aggScope struct {
+	node      *Aggregate
+	groupKeys []string
+	aggKeys   []string
+	from      *scope
+	post      *scope
+}
+
+// isAggCall reports whether e is an aggregate call (not a window call).
+func isAggCall(e ast.Node) (name string, args []ast.ExprNode, distinct bool, ok bool) {
+	switch x := e.(type) {
+	case *ast.AggregateFuncExpr:
+		n := strings.ToLower(x.F)
+		if n == "group_concat" {
+			n = "string_agg"
+		}
+		return n, x.Args, x.Distinct, true
+	case *ast.FuncCallExpr:
+		if aggregateNames[x.FnName.L] {
+			return x.FnName.L, x.Args, false, true
+		}
+	}
+	return "", nil, false, false
+}
+
+// match binds e above the aggregation when e is an aggregate call or
+// matches a GROUP BY expression; nil, nil lets the caller bind e's parts.
+func (a *aggScope) match(b *Binder, e ast.ExprNode, sc *scope) (exec.Expr, error) {
+	if name, args, distinct, ok := isAggCall(e); ok {
+		return a.aggRef(b, e, name, args, distinct)
+	}
+	if containsAgg(e) || containsSubquery(e) || containsWindow(e) {
+		return nil, nil
+	}
+	if _, ok := e.(*driver.ValueExpr); ok {
+		return nil, nil
+	}
+	be, err := b.bindExpr(e, a.from, nil)
+	if err != nil {
+		return nil, err
+	}
+	key := be.String()
+	for i, k := range a.groupKeys {
+		if k == key {
+			return &exec.ColRef{Idx: i, Typ: a.node.Cols[i].Type, Name: a.node.Cols[i].Name}, nil
+		}
+	}
+	if cn, ok := e.(*ast.ColumnNameExpr); ok {
+		if _, isCol := be.(*exec.ColRef); isCol {
+			return nil, types.Errorf(types.CodeGroupingError, "column %q must appear in the GROUP BY clause or be used in an aggregate function", qualName(cn.Name.Table.O, cn.Name.Name.O))
+		}
+		return be, nil // an outer reference: constant for this query
+	}
+	return nil, nil
+}
+
+func (a *aggScope) aggRef(b *Binder, e ast.ExprNode, name string, args []ast.ExprNode, distinct bool) (exec.Expr, error) {
+	key := astKey(e)
+	for i, k := range a.aggKeys {
+		if k == key {
+			idx := len(a.groupKeys) + i
+			return &exec.ColRef{Idx: idx, Typ: a.node.Cols[idx].Type, Name: a.node.Cols[idx].Name}, nil
+		}
+	}
+	var bargs []exec.Expr
+	isCountStar := name == "count" && len(args) == 1 && isCountStarArg(e)
+	if !isCountStar {
+		for _, arg := range args {
+			if containsAgg(arg) {
+				return nil, types.Errorf(types.CodeGroupingError, "aggregate function calls cannot be nested")
+			}
+			v, err := b.bindExpr(arg, a.from, nil)
+			if err != nil {
+				return nil, err
+			}
+			bargs = append(bargs, v)
+		}
+	}
+	argTypes := make([]types.T, len(bargs))
+	for i, v := range bargs {
+		argTypes[i] = v.Type()
+		if argTypes[i].Family == types.Unknown {
+			argTypes[i] = types.TText
+		}
+	}
+	ret, casts, err := batch.ResolveAggregate(name, argTypes, distinct)
+	if err != nil {
+		return nil, err
+	}
+	for i := range bargs {
+		if i < len(casts) {
+			if bargs[i], err = coerce(bargs[i], casts[i]); err != nil {
+				return nil, err
+			}
+		}
+	}
+	a.aggKeys = append(a.aggKeys, key)
+	a.node.Aggs = append(a.node.Aggs, AggCall{Name: name, Args: bargs, Distinct: distinct, Ret: ret})
+	a.node.Cols = append(a.node.Cols, Column{Name: name, Type: ret})
+	a.post.cols = append(a.post.cols, Column{Name: "?" + name + "?", Type: ret})
+	idx := len(a.node.Cols) - 1
+	return &exec.ColRef{Idx: idx, Typ: ret, Name: key}, nil
+}
+
+// isCountStarArg: TiDB turns count(*) into count(1).
+func isCountStarArg(e ast.ExprNode) bool {
+	x, ok := e.(*ast.AggregateFuncExpr)
+	if !ok || len(x.Args) != 1 {
+		return false
+	}
+	v, ok := x.Args[0].(*driver.ValueExpr)
+	if !ok {
+		return false
+	}
+	return strings.Contains(astKey(e), "(1)") && v.GetValue() == int64(1)
+}
+
+func (b *Binder) bindAggregation(s *ast.SelectStmt, from *scope, in Node) (*aggScope, Node, error) {
+	a := &aggScope{from: from, node: &Aggregate{In: in}, post: &scope{parent: from.parent}}
+	if s.GroupBy != nil {
+		for _, it := range s.GroupBy.Items {
+			ge := it.Expr
+			switch x := ge.(type) {
+			case *ast.PositionExpr:
+				if x.N < 1 || x.N > len(s.Fields.Fields) || s.Fields.Fields[x.N-1].Expr == nil {
+					return nil, nil, types.Errorf(types.CodeInvalidColumnRef, "GROUP BY position %d is not in select list", x.N)
+				}
+				ge = s.Fields.Fields[x.N-1].Expr
+			case *ast.ColumnNameExpr:
+				if x.Name.Table.O == "" {
+					if i, _ := from.lookup("", x.Name.Name.O); i < 0 {
+						for _, f := range s.Fields.Fields {
+							if f.AsName.O == x.Name.Name.O && f.Expr != nil {
+								ge = f.Expr
+								break
+							}
+						}
+					}
+				}
+			}
+			if containsAgg(ge) {
+				return nil, nil, types.Errorf(types.CodeGroupingError, "aggregate functions are not allowed in GROUP BY")
+			}
+			v, err := b.bindExpr(ge, from, nil)
+			if err != nil {
+				return nil, nil, err
+			}
+			if v.Type().Family == types.Unknown {
+				v, _ = coerce(v, types.TText)
+			}
+			key := v.String()
+			dup := false
+			for _, k := range a.groupKeys {
+				if k == key {
+					dup = true
+				}
+			}
+			if dup {
+				continue
+			}
+			a.groupKeys = append(a.groupKeys, key)
+			a.node.Groups = append(a.node.Groups, v)
+			col := Column{Name: "?group?", Type: v.Type()}
+			if cr, ok := v.(*exec.ColRef); ok {
+				col.Name, col.Table = from.cols[cr.Idx].Name, from.cols[cr.Idx].Table
+			}
+			a.node.Cols = append(a.node.Cols, col)
+			a.post.cols = append(a.post.cols, col)
+		}
+	}
+	var node Node = a.node
+	if s.Having != nil {
+		h, err := b.bindExpr(s.Having.Expr, from, &exprCtx{agg: a})
+		if err != nil {
+			return nil, nil, err
+		}
+		if h, err = coerceBool(h, "HAVING"); err != nil {
+			return nil, nil, err
+		}
+		node = &Filter{In: node, Conds: splitAnd(h)}
+	}
+	return a, node, nil
+}
+
+// ---- windows ----
+
+type winScope struct {
+	keys  []string
+	first int // index of the first window result column
+}
+
+func (w *winScope) ref(e *ast.WindowFuncExpr) (exec.Expr, error) {
+	key := astKey(e)
+	for i, k := range w.keys {
+		if k == key {
+			return &exec.ColRef{Idx: w.first + i, Name: key}, nil
+		}
+	}
+	return nil, types.Errorf(types.CodeWindowingError, "window function calls cannot be nested")
+}
+
+func (w *winScope) liftInput(e exec.Expr) exec.Expr { return e }
+
+func hasWindow(s *ast.SelectStmt) bool {
+	for _, f := range s.Fields.Fields {
+		if f.Expr != nil && containsWindow(f.Expr) {
+			return true
+		}
+	}
+	if s.OrderBy != nil {
+		for _, it := range s.OrderBy.Items {
+			if containsWindow(it.Expr) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func (b *Binder) bindWindows(s *ast.SelectStmt, from *scope, agg *aggScope, in Node) (*winScope, Node, error) {
+	var calls []*ast.WindowFuncExpr
+	seen := map[string]bool{}
+	collect := func(e ast.Node) {
+		walkAST(e, func(n ast.Node) bool {
+			if w, ok := n.(*ast.WindowFuncExpr); ok {
+				k := astKey(w)
+				if !seen[k] {
+					seen[k] = true
+					calls = append(calls, w)
+				}
+				return false
+			}
+			_, isSub := n.(*ast.SubqueryExpr)
+			return !isSub
+		})
+	}
+	for _, f := range s.Fields.Fields {
+		if f.Expr != nil {
+			collect(f.Expr)
+		}
+	}
+	if s.OrderBy != nil {
+		for _, it := range s.OrderBy.Items {
+			collect(it.Expr)
+		}
+	}
+	inCols := in.Schema()
+	exprs := make([]exec.Expr, len(inCols))
+	cols := append([]Column(nil), inCols...)
+	for i, c := range inCols {
+		exprs[i] = &exec.ColRef{Idx: i, Typ: c.Type, Name: c.Name}
+	}
+	ctx := &exprCtx{agg: agg}
+	addCol := func(e exec.Expr) int {
+		key := e.String()
+		for i := len(inCols); i < len(exprs); i++ {
+			if exprs[i].String() == key {
+				return i
+			}
+		}
+		if cr, ok := e.(*exec.ColRef); ok {
+			return cr.Idx
+		}
+		exprs = append(exprs, e)
+		cols = append(cols, Column{Name: "?win?", Type: e.Type()})
+		return len(exprs) - 1
+	}
+	w := &winScope{}
+	var wcalls []WindowCall
+	for _, c := range calls {
+		if c.Spec.Name.O != "" || c.Spec.Ref.O != "" {
+			return nil, nil, types.Errorf(types.CodeFeatureNotSupported, "named windows are not supported")
+		}
+		name := strings.ToLower(c.Name)
+		if c.Distinct {
+			return nil, nil, types.Errorf(types.CodeFeatureNotSupported, "DISTINCT is not implemented for window functions")
+		}
+		wc := WindowCall{Name: name}
+		for _, a := range c.Args {
+			if name == "count" && len(c.Args) == 1 && isStarArg(a) {
+				break
+			}
+			v, err := b.bindExpr(a, from, ctx)
+			if err != nil {
+				return nil, nil, err
+			}
+			if v.Type().Family == types.Unknown {
+				v, _ = coerce(v, types.TText)
+			}
+			wc.ArgTypes = append(wc.ArgTypes, v.Type())
+			wc.Args = append(wc.Args, addCol(v))
+		}
+		ret, casts, err := batch.ResolveWindowFunc(name, wc.ArgTypes)
+		if err != nil {
+			return nil, nil, err
+		}
+		for i := range wc.Args {
+			if i < len(casts) && casts[i].Family != wc.ArgTypes[i].Family {
+				v, err := coerce(exprs[wc.Args[i]], casts[i])
+				if err != nil {
+					return nil, nil, err
+				}
+				wc.Args[i] = addCol(v)
+				wc.ArgTypes[i] = casts[i]
+			}
+		}
+		wc.Ret = ret
+		if c.Spec.PartitionBy != nil {
+			for _, it := range c.Spec.PartitionBy.Items {
+				v, err := b.bindExpr(it.Expr, from, ctx)
+				if err != nil {
+					return nil, nil, err
+				}
+				wc.PartitionBy = append(wc.PartitionBy, addCol(v))
+			}
+		}
+		if c.Spec.OrderBy != nil {
+			for _, it := range c.Spec.OrderBy.Items {
+				e, nf, has := it.Expr, it.Desc, false
+				if inner, f, ok := sql.AsNullsOrder(e); ok {
+					e, nf, has = inner, f, true
+				}
+				_ = has
+				v, err := b.bindExpr(e, from, ctx)
+				if err != nil {
+					return nil, nil, err
+				}
+				wc.OrderBy = append(wc.OrderBy, SortKey{Col: addCol(v), Desc: it.Desc, NullsFirst: nf})
+			}
+		}
+		if c.Spec.Frame != nil {
+			f, err := bindFrame(c.Spec.Frame)
+			if err != nil {
+				return nil, nil, err
+			}
+			wc.Frame = f
+		}
+		wcalls = append(wcalls, wc)
+		w.keys = append(w.keys, astKey(c))
+	}
+	pre := &Project{In: in, Exprs: exprs, Cols: cols}
+	w.first = len(cols)
+	outCols := append([]Column(nil), cols...)
+	for _, wc := range wcalls {
+		outCols = append(outCols, Column{Name: wc.Name, Type: wc.Ret})
+	}
+	return w, &Window{In: pre, Calls: wcalls, Cols: outCols}, nil
+}
+
+func isStarArg(a ast.ExprNode) bool {
+	v, ok := a.(*driver.ValueExpr)
+	return ok && v.GetValue() == int64(1)
+}
+
+func bindFrame(f *ast.FrameClause) (*WindowFrame, error) {
+	wf := &WindowFrame{Rows: f.Type == ast.Rows}
+	if f.Type == ast.Groups {
+		return nil, types.Errorf(types.CodeFeatureNotSupported, "GROUPS frames are not supported")
+	}
+	bound := func(fb ast.FrameBound, start bool) error {
+		switch fb.Type {
+		case ast.CurrentRow:
+			if start {
+				wf.StartCurrent = true
+			} else {
+				wf.EndCurrent = true
+			}
+			return nil
+		case ast.Preceding, ast.Following:
+			if fb.UnBounded {
+				if start {
+					wf.StartUnbounded = true
+				} else {
+					wf.EndUnbounded = true
+				}
+				return nil
+			}
+			v, ok := fb.Expr.(*driver.ValueExpr)
+			n, ok2 := int64(0), false
+			if ok {
+				n, ok2 = v.GetValue().(int64)
+			}
+			if !ok2 || !wf.Rows {
+				return types.Errorf(types.CodeFeatureNotSupported, "only ROWS frames with constant integer offsets are supported")
+			}
+			if fb.Type == ast.Preceding {
+				n = -n
+			}
+			if start {
+				wf.StartOffset = n
+			} else {
+				wf.EndOffset = n
+			}
+		}
+		return nil
+	}
+	if err := bound(f.Extent.Start, true); err != nil {
+		return nil, err
+	}
+	if err := bound(f.Extent.End, false); err != nil {
+		return nil, err
+	}
+	return wf, nil
+}
+
+// ---- AST helpers ----
+
+func astKey(n ast.Node) string {
+	var sb strings.Builder
+	_ = n.Restore(format.NewRestoreCtx(format.DefaultRestoreFlags, &sb))
+	return sb.String()
+}
+
+type astWalker struct{ f func(ast.Node) bool }
+
+func (w *astWalker) Enter(n ast.Node) (ast.Node, bool) { return n, !w.f(n) }
+func (w *astWalker) Leave(n ast.Node) (ast.Node, bool) { return n, true }
+
+func walkAST(n ast.Node, f func(ast.Node) bool) { n.Accept(&astWalker{f: f}) }
+
+// containsAgg reports whether e has an aggregate call outside subqueries
+// and window specifications.
+func containsAgg(e ast.Node) bool {
+	found := false
+	walkAST(e, func(n ast.Node) bool {
+		if found {
+			return false
+		}
+		switch n.(type) {
+		case *ast.SubqueryExpr, *ast.WindowFuncExpr:
+			return false
+		}
+		if _, _, _, ok := isAggCall(n); ok {
+			found = true
+			return false
+		}
+		return true
+	})
+	return found
+}
+
+func containsWindow(e ast.Node) bool {
+	found := false
+	walkAST(e, func(n ast.Node) bool {
+		switch n.(type) {
+		case *ast.SubqueryExpr:
+			return false
+		case *ast.WindowFuncExpr:
+			found = true
+			return false
+		}
+		return !found
+	})
+	return found
+}
+
+func containsSubquery(e ast.Node) bool {
+	found := false
+	walkAST(e, func(n ast.Node) bool {
+		switch n.(type) {
+		case *ast.SubqueryExpr, *ast.ExistsSubqueryExpr, *ast.CompareSubqueryExpr:
+			found = true
+			return false
+		}
+		if in, ok := n.(*ast.PatternInExpr); ok && in.Sel != nil {
+			found = true
+			return false
+		}
+		return !found
+	})
+	return found
+}

@@ -1,0 +1,431 @@
+package state
+
+import (
+	"errors"
+	"io"
+	"log"
+	"os"
+	"sync"
+	"sync/atomic"
+
+	"github.com/cockroachdb/pebble/v2"
+	"github.com/cockroachdb/pebble/v2/bloom"
+	"github.com/cockroachdb/pebble/v2/vfs"
+)
+
+// Options configures a Store. The zero value is usable; EnsureDefaults fills
+// in the defaults.
+type Options struct {
+	// CacheSize is the size in bytes of the block cache shared by all of the
+	// store's levels (default 128 MiB; 8 MiB when InMemory).
+	CacheSize int64
+	// MemTableSize is the size of one Pebble mem-table (default 64 MiB;
+	// 4 MiB when InMemory).
+	MemTableSize uint64
+	// InMemory keeps everything in memory (vfs.NewMem): for tests. Nothing
+	// survives Close.
+	InMemory bool
+	// DisableSync makes every commit skip the WAL fsync, whatever
+	// Batch.Commit is asked, trading durability of the last commits before a
+	// machine crash for speed (benchmarks, tests). The zero value is durable:
+	// Commit(true) fsyncs.
+	DisableSync bool
+	// Logger receives Pebble's log messages; nil logs errors only, through the
+	// standard log package.
+	Logger pebble.Logger
+}
+
+// EnsureDefaults fills in zero fields with their defaults.
+func (o *Options) EnsureDefaults() {
+	if o.CacheSize <= 0 {
+		o.CacheSize = 128 << 20
+		if o.InMemory {
+			o.CacheSize = 8 << 20
+		}
+	}
+	if o.MemTableSize == 0 {
+		o.MemTableSize = 64 << 20
+		if o.InMemory {
+			o.MemTableSize = 4 << 20
+		}
+	}
+	if o.Logger == nil {
+		o.Logger = quietLogger{}
+	}
+}
+
+// quietLogger drops Pebble's informational messages.
+type quietLogger struct{}
+
+func (quietLogger) Infof(string, ...interface{}) {}
+func (quietLogger) Errorf(format string, args ...interface{}) {
+	log.Printf("pebble: "+format, args...)
+}
+func (quietLogger) Fatalf(format string, args ...interface{}) {
+	log.Fatalf("pebble: "+format, args...)
+}
+
+// Store is the embedded Pebble database holding all of streamsql's state. It
+// is safe for concurrent use.
+type Store struct {
+	db             *pebble.DB
+	opts           Options
+	committedEpoch atomic.Uint64
+	epochMu        sync.Mutex // orders updates of committedEpoch
+}
+
+// pebbleOptions returns Pebble options tuned for a write-heavy streaming
+// workload on a small machine.
+func pebbleOptions(o *Options) *pebble.Options {
+	po := &pebble.Options{
+		MemTableSize:                o.MemTableSize,
+		MemTableStopWritesThreshold: 4,
+		L0CompactionThreshold:       2,
+		L0StopWritesThreshold:       36,
+		LBaseMaxBytes:               64 << 20,
+		MaxOpenFiles:                1000,
+		FormatMajorVersion:          pebble.FormatNewest,
+		Logger:                      o.Logger,
+		CompactionConcurrencyRange:  func() (int, int) { return 1, 2 },
+	}
+	for i := range po.Levels {
+		l := &po.Levels[i]
+		l.BlockSize = 32 << 10
+		l.IndexBlockSize = 256 << 10
+		l.FilterPolicy = bloom.FilterPolicy(10)
+	}
+	if o.InMemory {
+		po.FS = vfs.NewMem()
+	}
+	return po
+}
+
+// Open opens (creating if needed) the store in dir.
+func Open(dir string, opts Options) (*Store, error) {
+	opts.EnsureDefaults()
+	if !opts.InMemory {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return nil, err
+		}
+	}
+	po := pebbleOptions(&opts)
+	cache := pebble.NewCache(opts.CacheSize)
+	defer cache.Unref()
+	po.Cache = cache
+	db, err := pebble.Open(dir, po)
+	if err != nil {
+		return nil, err
+	}
+	s := &Store{db: db, opts: opts}
+	e, err := readCommittedEpoch(s)
+	if err != nil {
+		_ = db.Close()
+		return nil, err
+	}
+	s.committedEpoch.Store(e)
+	return s, nil
+}
+
+// Close closes the store. Every Batch, Snapshot and Iter must be closed first.
+func (s *Store) Close() error {
+	return s.db.Close()
+}
+
+// DB exposes the underlying Pebble database for what this package does not
+// wrap. Keys written through it must follow the package's key layout.
+func (s *Store) DB() *pebble.DB { return s.db }
+
+// Reader reads keys: the Store (latest committed state), a Snapshot (a fixed
+// cut) or an indexed Batch (committed state plus the batch's own writes).
+type Reader interface {
+	// Get looks up key. When found, value is valid until closer.Close(),
+	// which the caller must call; when not found, closer is nil.
+	Get(key []byte) (value []byte, closer io.Closer, found bool, err error)
+	// NewIter returns an iterator over [lower, upper); nil bounds are open.
+	NewIter(lower, upper []byte) (*Iter, error)
+}
+
+var (
+	_ Reader = (*Store)(nil)
+	_ Reader = (*Snapshot)(nil)
+	_ Reader = (*Batch)(nil)
+)
+
+func wrapGet(v []byte, c io.Closer, err error) ([]byte, io.Closer, bool, error) {
+	if errors.Is(err, pebble.ErrNotFound) {
+		return nil, nil, false, nil
+	}
+	if err != nil {
+		return nil, nil, false, err
+	}
+	return v, c, true, nil
+}
+
+// GetValue reads key from r and returns a copy of its value.
+func GetValue(r Reader, key []byte) (value []byte, found bool, err error) {
+	v, c, found, err := r.Get(key)
+	if err != nil || !found {
+		return nil, found, err
+	}
+	value = append([]byte(nil), v...)
+	return value, true, c.Close()
+}
+
+// Get implements Reader on the latest committed state.
+func (s *Store) Get(key []byte) ([]byte, io.Closer, bool, error) {
+	return wrapGet(s.db.Get(key))
+}
+
+// NewIter implements Reader on the latest committed state.
+func (s *Store) NewIter(lower, upper []byte) (*Iter, error) {
+	it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: lower, UpperBound: upper})
+	if err != nil {
+		return nil, err
+	}
+	return &Iter{it: it}, nil
+}
+
+// ApproximateSize estimates the bytes on disk used by a table's keys.
+func (s *Store) ApproximateSize(tableID uint32) (uint64, error) {
+	return s.db.EstimateDiskUsage(TablePrefix(tableID), PrefixEnd(TablePrefix(tableID)))
+}
+
+// Metrics returns Pebble's metrics.
+func (s *Store) Metrics() *pebble.Metrics { return s.db.Metrics() }
+
+// Iter iterates over keys in order. Key and Value are valid until the next
+// positioning call.
+type Iter struct {
+	it  *pebble.Iterator
+	err error
+}
+
+// First moves to the first key and reports whether it is valid.
+func (i *Iter) First() bool { return i.it.First() }
+
+// Last moves to the last key and reports whether it is valid.
+func (i *Iter) Last() bool { return i.it.Last() }
+
+// SeekGE moves to the first key ≥ key and reports whether it is valid.
+func (i *Iter) SeekGE(key []byte) bool { return i.it.SeekGE(key) }
+
+// SeekLT moves to the last key < key and reports whether it is valid.
+func (i *Iter) SeekLT(key []byte) bool { return i.it.SeekLT(key) }
+
+// Next moves to the next key and reports whether it is valid.
+func (i *Iter) Next() bool { return i.it.Next() }
+
+// Prev moves to the previous key and reports whether it is valid.
+func (i *Iter) Prev() bool { return i.it.Prev() }
+
+// Valid reports whether the iterator is positioned at a key.
+func (i *Iter) Valid() bool { return i.err == nil && i.it.Valid() }
+
+// Key returns the current key.
+func (i *Iter) Key() []byte { return i.it.Key() }
+
+// Value returns the current value (nil and a sticky Error on failure).
+func (i *Iter) Value() []byte {
+	v, err := i.it.ValueAndErr()
+	if err != nil && i.err == nil {
+		i.err = err
+	}
+	return v
+}
+
+// Error returns the first error the iterator met.
+func (i *Iter) Error() error {
+	if i.err != nil {
+		return i.err
+	}
+	return i.it.Error()
+}
+
+// Close releases the iterator and returns its error, if any.
+func (i *Iter) Close() error {
+	err := i.it.Close()
+	if i.err != nil {
+		return i.err
+	}
+	return err
+}
+
+// Snapshot is a consistent, read-only view of the store at the moment it was
+// taken: it does not see later commits. Close it when done.
+type Snapshot struct {
+	snap *pebble.Snapshot
+}
+
+// NewSnapshot takes a snapshot of the latest committed state.
+func (s *Store) NewSnapshot() *Snapshot {
+	return &Snapshot{snap: s.db.NewSnapshot()}
+}
+
+// Get implements Reader.
+func (sn *Snapshot) Get(key []byte) ([]byte, io.Closer, bool, error) {
+	return wrapGet(sn.snap.Get(key))
+}
+
+// NewIter implements Reader.
+func (sn *Snapshot) NewIter(lower, upper []byte) (*Iter, error) {
+	it, err := sn.snap.NewIter(&pebble.IterOptions{LowerBound: lower, UpperBound: upper})
+	if err != nil {
+		return nil, err
+	}
+	return &Iter{it: it}, nil
+}
+
+// Epoch returns the committed epoch this snapshot sees.
+func (sn *Snapshot) Epoch() (uint64, error) { return readCommittedEpoch(sn) }
+
+// Close releases the snapshot.
+func (sn *Snapshot) Close() error { return sn.snap.Close() }
+
+// commitToken records that a batch was committed; state tables frozen into a
+// batch watch it to know when the store serves their writes.
+type commitToken struct{ done atomic.Bool }
+
+// Batch is an atomic group of writes. An indexed batch (NewBatch) also
+// reads: Get and NewIter see the committed state overlaid with the batch's
+// own writes. Writes are safe for concurrent use (several actors may flush
+// into one epoch batch); reads must not race with writes.
+type Batch struct {
+	s        *Store
+	mu       sync.Mutex
+	b        *pebble.Batch
+	token    *commitToken
+	epoch    uint64
+	hasEpoch bool
+}
+
+// NewBatch returns an indexed batch that can read its own writes.
+func (s *Store) NewBatch() *Batch {
+	return &Batch{s: s, b: s.db.NewIndexedBatch(), token: &commitToken{}}
+}
+
+// NewWriteBatch returns a write-only batch (cheaper; Get and NewIter fail).
+func (s *Store) NewWriteBatch() *Batch {
+	return &Batch{s: s, b: s.db.NewBatch(), token: &commitToken{}}
+}
+
+var errBatchClosed = errors.New("state: batch already committed or closed")
+
+// Set writes key → value. Both slices may be reused after Set returns.
+func (b *Batch) Set(key, value []byte) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.b == nil {
+		return errBatchClosed
+	}
+	return b.b.Set(key, value, nil)
+}
+
+// Delete deletes key.
+func (b *Batch) Delete(key []byte) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.b == nil {
+		return errBatchClosed
+	}
+	return b.b.Delete(key, nil)
+}
+
+// DeleteRange deletes every key in [start, end).
+func (b *Batch) DeleteRange(start, end []byte) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.b == nil {
+		return errBatchClosed
+	}
+	return b.b.DeleteRange(start, end, nil)
+}
+
+// DeleteTable deletes every key of a table (DROP).
+func (b *Batch) DeleteTable(tableID uint32) error {
+	p := TablePrefix(tableID)
+	return b.DeleteRange(p, PrefixEnd(p))
+}
+
+// Get implements Reader (indexed batches only).
+func (b *Batch) Get(key []byte) ([]byte, io.Closer, bool, error) {
+	if b.b == nil {
+		return nil, nil, false, errBatchClosed
+	}
+	return wrapGet(b.b.Get(key))
+}
+
+// NewIter implements Reader (indexed batches only). The iterator sees the
+// batch's writes made before NewIter, not later ones.
+func (b *Batch) NewIter(lower, upper []byte) (*Iter, error) {
+	if b.b == nil {
+		return nil, errBatchClosed
+	}
+	it, err := b.b.NewIter(&pebble.IterOptions{LowerBound: lower, UpperBound: upper})
+	if err != nil {
+		return nil, err
+	}
+	return &Iter{it: it}, nil
+}
+
+// Len returns the size in bytes of the batch's encoded writes.
+func (b *Batch) Len() int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.b == nil {
+		return 0
+	}
+	return b.b.Len()
+}
+
+// Count returns the number of writes in the batch.
+func (b *Batch) Count() uint32 {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.b == nil {
+		return 0
+	}
+	return b.b.Count()
+}
+
+// Commit applies the batch atomically and releases it. With sync (and the
+// store's DisableSync off) the commit is durable on disk when Commit returns.
+// Commit on a closed batch fails.
+func (b *Batch) Commit(sync bool) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.b == nil {
+		return errBatchClosed
+	}
+	wo := pebble.NoSync
+	if sync && !b.s.opts.DisableSync {
+		wo = pebble.Sync
+	}
+	if b.hasEpoch {
+		// Serialize epoch commits so committedEpoch only moves forward in
+		// commit order.
+		b.s.epochMu.Lock()
+		defer b.s.epochMu.Unlock()
+	}
+	if err := b.b.Commit(wo); err != nil {
+		return err
+	}
+	if b.hasEpoch && b.epoch > b.s.committedEpoch.Load() {
+		b.s.committedEpoch.Store(b.epoch)
+	}
+	b.token.done.Store(true)
+	err := b.b.Close()
+	b.b = nil
+	return err
+}
+
+// Close releases the batch without committing it (a no-op after Commit).
+func (b *Batch) Close() error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.b == nil {
+		return nil
+	}
+	err := b.b.Close()
+	b.b = nil
+	return err
+}

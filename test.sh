@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Runs every test: vet, the Go tests (with the race detector on the packages
+# that run goroutines), the project's own sqllogictest suites and
+# select1-select5 of the shared SQLite corpus.
+set -euo pipefail
+cd "$(dirname "$0")"
+export GOFLAGS=${GOFLAGS:-}
+
+echo "== go vet"
+go vet ./...
+
+echo "== go test"
+go test -count=1 ./...
+
+echo "== go test -race (concurrent packages)"
+go test -count=1 -race ./pgwire/... ./state/...
+
+echo "== sqllogictest: project suites and SQLite select1-5"
+go run ./cmd/streamsql slt -j 2 sqllogictest/testdata
+if [ -d ../shared/sqllogictest/sqlite ]; then
+  go run ./cmd/streamsql slt -j 2 \
+    ../shared/sqllogictest/sqlite/select1.test ../shared/sqllogictest/sqlite/select2.test \
+    ../shared/sqllogictest/sqlite/select3.test ../shared/sqllogictest/sqlite/select4.test \
+    ../shared/sqllogictest/sqlite/select5.test
+fi
