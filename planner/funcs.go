@@ -121,7 +121,9 @@ func (b *Binder) bindFuncCall(x *ast.FuncCallExpr, sc *scope, ctx *exprCtx) (exe
 		if name == "current_timestamp" {
 			name = "now"
 		}
-	case "extract":
+	case "__pg_extract":
+		// EXTRACT(f FROM x): PostgreSQL 15 returns numeric here, unlike
+		// date_part's double precision.
 		name = "extract"
 	case "pow":
 		name = "power"
@@ -406,6 +408,7 @@ func (b *Binder) bindAggregation(s *ast.SelectStmt, from *scope, in Node) (*aggS
 
 type winScope struct {
 	keys  []string
+	types []types.T
 	first int // index of the first window result column
 }
 
@@ -413,7 +416,7 @@ func (w *winScope) ref(e *ast.WindowFuncExpr) (exec.Expr, error) {
 	key := astKey(e)
 	for i, k := range w.keys {
 		if k == key {
-			return &exec.ColRef{Idx: w.first + i, Name: key}, nil
+			return &exec.ColRef{Idx: w.first + i, Typ: w.types[i], Name: key}, nil
 		}
 	}
 	return nil, types.Errorf(types.CodeWindowingError, "window function calls cannot be nested")
@@ -557,6 +560,7 @@ func (b *Binder) bindWindows(s *ast.SelectStmt, from *scope, agg *aggScope, in N
 		}
 		wcalls = append(wcalls, wc)
 		w.keys = append(w.keys, astKey(c))
+		w.types = append(w.types, wc.Ret)
 	}
 	pre := &Project{In: in, Exprs: exprs, Cols: cols}
 	w.first = len(cols)

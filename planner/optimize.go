@@ -144,17 +144,20 @@ func substitute(c exec.Expr, exprs []exec.Expr) (exec.Expr, bool) {
 }
 
 func (o *optimizer) pushJoin(j *Join, conds []exec.Expr) Node {
+	if j.Kind == JoinInner {
+		return o.pushInnerRegion(j, conds)
+	}
 	nl := len(j.L.Schema())
 	nr := len(j.R.Schema())
 	var toL, toR, here, above []exec.Expr
 	classify := func(c exec.Expr, fromOn bool) {
 		cols := colsOf(c)
 		switch {
-		case allIn(cols, 0, nl) && (j.Kind == JoinInner || (!fromOn && (j.Kind == JoinLeft || j.Kind == JoinSemi || j.Kind == JoinAnti || j.Kind == JoinAntiNullAware)) || (fromOn && j.Kind == JoinRight)):
+		case allIn(cols, 0, nl) && ((!fromOn && (j.Kind == JoinLeft || j.Kind == JoinSemi || j.Kind == JoinAnti || j.Kind == JoinAntiNullAware)) || (fromOn && j.Kind == JoinRight)):
 			toL = append(toL, c)
-		case allIn(cols, nl, nl+nr) && (j.Kind == JoinInner || (fromOn && (j.Kind == JoinLeft || j.Kind == JoinSemi || j.Kind == JoinAnti)) || (!fromOn && j.Kind == JoinRight)):
+		case allIn(cols, nl, nl+nr) && ((fromOn && (j.Kind == JoinLeft || j.Kind == JoinSemi || j.Kind == JoinAnti)) || (!fromOn && j.Kind == JoinRight)):
 			toR = append(toR, shift(c, func(i int) int { return i - nl }))
-		case fromOn || j.Kind == JoinInner:
+		case fromOn:
 			here = append(here, c)
 		default:
 			above = append(above, c)
@@ -167,20 +170,16 @@ func (o *optimizer) pushJoin(j *Join, conds []exec.Expr) Node {
 		classify(c, false)
 	}
 	nj := &Join{Kind: j.Kind, L: o.push(j.L, toL), R: o.push(j.R, toR), Conds: here}
-	var out Node = nj
-	if j.Kind == JoinInner {
-		out = o.reorder(nj)
-	}
-	return withFilter(out, above)
+	return withFilter(nj, above)
 }
 
-// reorder flattens a tree of inner joins and rebuilds it left-deep: start
-// from the smallest input, then repeatedly add the smallest input connected
-// to the joined set by a condition (or the smallest overall). A projection
-// on top restores the original column order.
-func (o *optimizer) reorder(j *Join) Node {
+// pushInnerRegion optimises a maximal tree of inner joins as one unit: it
+// flattens the tree into its inputs and conditions, pushes every
+// condition that reads a single input into that input, and rebuilds the
+// joins in a greedy order (see reorder).
+func (o *optimizer) pushInnerRegion(j *Join, conds []exec.Expr) Node {
 	var leaves []Node
-	var conds []exec.Expr
+	var all []exec.Expr
 	var flatten func(n Node, base int)
 	flatten = func(n Node, base int) {
 		if x, ok := n.(*Join); ok && x.Kind == JoinInner {
@@ -188,24 +187,75 @@ func (o *optimizer) reorder(j *Join) Node {
 			flatten(x.L, base)
 			flatten(x.R, base+nl)
 			for _, c := range x.Conds {
-				conds = append(conds, shift(c, func(i int) int { return i + base }))
+				all = append(all, shift(c, func(i int) int { return i + base }))
 			}
 			return
+		}
+		if f, ok := n.(*Filter); ok {
+			if x, ok := f.In.(*Join); ok && x.Kind == JoinInner {
+				for _, c := range f.Conds {
+					all = append(all, shift(c, func(i int) int { return i + base }))
+				}
+				flatten(x, base)
+				return
+			}
 		}
 		leaves = append(leaves, n)
 	}
 	flatten(j, 0)
-	if len(leaves) <= 2 && len(leaves) == 2 {
-		// Put the smaller input on the build (right) side.
-		if o.size(leaves[0]) < o.size(leaves[1]) && len(conds) > 0 {
+	all = append(all, conds...)
+	offs := make([]int, len(leaves))
+	total := 0
+	for i, l := range leaves {
+		offs[i] = total
+		total += len(l.Schema())
+	}
+	leafOf := func(col int) int {
+		return sort.Search(len(offs), func(i int) bool { return offs[i] > col }) - 1
+	}
+	leafConds := make([][]exec.Expr, len(leaves))
+	var multi, constant []exec.Expr
+	for _, c := range all {
+		cols := colsOf(c)
+		if len(cols) == 0 {
+			constant = append(constant, c)
+			continue
+		}
+		l := leafOf(cols[0])
+		single := true
+		for _, col := range cols[1:] {
+			if leafOf(col) != l {
+				single = false
+				break
+			}
+		}
+		if single {
+			base := offs[l]
+			leafConds[l] = append(leafConds[l], shift(c, func(i int) int { return i - base }))
+		} else {
+			multi = append(multi, c)
+		}
+	}
+	for i := range leaves {
+		leaves[i] = o.push(leaves[i], leafConds[i])
+	}
+	if len(leaves) == 1 {
+		return withFilter(leaves[0], append(multi, constant...))
+	}
+	return withFilter(o.reorder(leaves, multi), constant)
+}
+
+// reorder builds a left-deep join of leaves: start from the smallest input,
+// then repeatedly add the smallest input connected to the joined set by a
+// condition (or the smallest overall when none is). The hash join builds
+// on its right input, so the newly added (small) input sits there.
+func (o *optimizer) reorder(leaves []Node, conds []exec.Expr) Node {
+	if len(leaves) == 2 {
+		if o.size(leaves[0]) < o.size(leaves[1]) {
 			return o.assemble(leaves, []int{1, 0}, conds)
 		}
-		return j
+		return o.assemble(leaves, []int{0, 1}, conds)
 	}
-	if len(leaves) < 2 {
-		return j
-	}
-	// leaf of each original column
 	var offs []int
 	total := 0
 	for _, l := range leaves {
@@ -213,8 +263,7 @@ func (o *optimizer) reorder(j *Join) Node {
 		total += len(l.Schema())
 	}
 	leafOf := func(col int) int {
-		k := sort.Search(len(offs), func(i int) bool { return offs[i] > col }) - 1
-		return k
+		return sort.Search(len(offs), func(i int) bool { return offs[i] > col }) - 1
 	}
 	condLeaves := make([]map[int]bool, len(conds))
 	for i, c := range conds {
@@ -224,11 +273,15 @@ func (o *optimizer) reorder(j *Join) Node {
 		}
 		condLeaves[i] = m
 	}
+	sizes := make([]int64, len(leaves))
+	for i, l := range leaves {
+		sizes[i] = o.size(l)
+	}
 	used := make([]bool, len(leaves))
 	var order []int
-	best := -1
+	best := 0
 	for i := range leaves {
-		if best < 0 || o.size(leaves[i]) < o.size(leaves[best]) {
+		if sizes[i] < sizes[best] {
 			best = i
 		}
 	}
@@ -241,8 +294,7 @@ func (o *optimizer) reorder(j *Join) Node {
 				continue
 			}
 			connected := false
-			for ci, m := range condLeaves {
-				_ = ci
+			for _, m := range condLeaves {
 				if !m[i] {
 					continue
 				}
@@ -250,22 +302,21 @@ func (o *optimizer) reorder(j *Join) Node {
 				for l := range m {
 					if l != i && !used[l] {
 						ok = false
+						break
 					}
 				}
-				if ok && len(m) > 1 {
+				if ok {
 					connected = true
+					break
 				}
 			}
-			if !connected {
-				continue
-			}
-			if cand < 0 || o.size(leaves[i]) < o.size(leaves[cand]) {
+			if connected && (cand < 0 || sizes[i] < sizes[cand]) {
 				cand = i
 			}
 		}
 		if cand < 0 {
 			for i := range leaves {
-				if !used[i] && (cand < 0 || o.size(leaves[i]) < o.size(leaves[cand])) {
+				if !used[i] && (cand < 0 || sizes[i] < sizes[cand]) {
 					cand = i
 				}
 			}

@@ -23,6 +23,8 @@
 //	__pg_filter(cond)              AsFilter     agg(...) FILTER (WHERE cond), appended as last argument
 //	__pg_window('kind', col, ...)  AsWindowTVF  TUMBLE/HOP/SESSION table functions in FROM
 //	__pg_table_func('f', args...)  AsTableFunc  other functions in FROM (generate_series(1, 3) AS g(n))
+//	__pg_col_aliases('a', ...)     AsColumnAliases  FROM rel AS x(a, ...)
+//	__pg_agg_order(x, ...)         AsAggOrder   string_agg(s, ',' ORDER BY x DESC), with __pg_desc(x)
 //
 // Other rewrites produce ordinary TiDB syntax: a ^ b becomes power(a, b),
 // # (bitwise XOR) becomes MySQL's ^, x AT TIME ZONE z becomes timezone(z, x),

@@ -33,6 +33,8 @@ func TestSyntaxErrors(t *testing.T) {
 		{"SELECT a::nosuch", types.CodeUndefinedObject, `type "nosuch" does not exist`, 11},
 		{"SELECT * FROM a FULL JOIN b USING (x)", types.CodeFeatureNotSupported, "FULL JOIN is only supported with an ON condition", 17},
 		{"SELECT a[1] FROM t", types.CodeFeatureNotSupported, "arrays are not supported", 9},
+		{"INSERT INTO t VALUES (1) RETURNING *", types.CodeFeatureNotSupported, "RETURNING is not supported", 26},
+		{"INSERT INTO t VALUES (1) ON CONFLICT DO NOTHING", types.CodeFeatureNotSupported, "ON CONFLICT is not supported", 26},
 		{"CREATE VIEW v AS SELECT * FORM t", types.CodeSyntaxError, `syntax error at or near "FORM"`, 27},
 		{"CREATE TABLE t (a int DEFAULT 1 +)", types.CodeSyntaxError, `syntax error at or near ")"`, 34},
 	} {

@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/pingcap/tidb/pkg/parser/ast"
+	"github.com/pingcap/tidb/pkg/parser/test_driver"
 	"github.com/streamsql/streamsql/types"
 )
 
@@ -20,6 +21,9 @@ const (
 	MarkerFilter        = "__pg_filter"
 	MarkerWindow        = "__pg_window"
 	MarkerTableFunc     = "__pg_table_func"
+	MarkerColAliases    = "__pg_col_aliases"
+	MarkerAggOrder      = "__pg_agg_order"
+	MarkerDesc          = "__pg_desc"
 	markerPrefix        = "__pg_"
 )
 
@@ -63,8 +67,13 @@ func AsCast(e ast.ExprNode) (arg ast.ExprNode, t types.T, ok bool) {
 	return f.Args[0], t, true
 }
 
-// AsParam decodes __pg_param(n), written for $n (n is 1-based).
+// AsParam decodes __pg_param(n), written for $n (n is 1-based). In LIMIT
+// and OFFSET, where TiDB only accepts '?', $n is a ParamMarkerExpr whose
+// Order is n; AsParam decodes that too.
 func AsParam(e ast.ExprNode) (n int, ok bool) {
+	if p, ok := e.(*test_driver.ParamMarkerExpr); ok {
+		return p.Order, p.Order > 0
+	}
 	f, ok := markerCall(e, MarkerParam)
 	if !ok || len(f.Args) != 1 {
 		return 0, false
@@ -261,4 +270,79 @@ func AsTableFunc(tbl ast.ResultSetNode) (*TableFunc, bool) {
 		return nil, false
 	}
 	return &TableFunc{Name: name, Args: f.Args[1:], Alias: alias, Column: fld.AsName.O}, true
+}
+
+// AsColumnAliases decodes a relation with a column alias list in FROM,
+// rel [AS] alias (c1, c2, ...), which the rewriter emits as
+//
+//	(SELECT * FROM rel AS alias WHERE __pg_col_aliases('c1', 'c2', ...)) AS alias
+//
+// tbl may be the *ast.TableSource or the *ast.SelectStmt. It returns the
+// inner relation (an *ast.TableName, or a subquery's statement) and the
+// column names, which rename the relation's first len(cols) columns.
+func AsColumnAliases(tbl ast.ResultSetNode) (inner ast.ResultSetNode, alias string, cols []string, ok bool) {
+	if ts, ok := tbl.(*ast.TableSource); ok {
+		alias = ts.AsName.O
+		tbl = ts.Source
+	}
+	sel, ok := tbl.(*ast.SelectStmt)
+	if !ok || sel.Where == nil || sel.From == nil || sel.From.TableRefs == nil || sel.From.TableRefs.Right != nil {
+		return nil, "", nil, false
+	}
+	f, ok := markerCall(sel.Where, MarkerColAliases)
+	if !ok {
+		return nil, "", nil, false
+	}
+	for _, a := range f.Args {
+		c, ok := stringValue(a)
+		if !ok {
+			return nil, "", nil, false
+		}
+		cols = append(cols, c)
+	}
+	in := sel.From.TableRefs.Left
+	if ts, ok := in.(*ast.TableSource); ok {
+		in = ts.Source
+	}
+	return in, alias, cols, true
+}
+
+// AggOrderItem is one ORDER BY item inside an aggregate call.
+type AggOrderItem struct {
+	Expr ast.ExprNode
+	Desc bool
+	// NullsFirst is set when NULLS FIRST/LAST was written (true for FIRST).
+	NullsFirst *bool
+}
+
+// AsAggOrder decodes f(args ORDER BY x [DESC] [NULLS FIRST|LAST], ...)
+// (string_agg, array_agg, ...), written with an extra last argument
+// __pg_agg_order(x', ...) where x' is x, __pg_desc(x) for DESC, and that
+// wrapped in __pg_nulls_first/__pg_nulls_last. It strips the argument
+// from the call and returns the items.
+func AsAggOrder(e ast.ExprNode) ([]AggOrderItem, bool) {
+	f, ok := e.(*ast.FuncCallExpr)
+	if !ok || len(f.Args) == 0 {
+		return nil, false
+	}
+	m, ok := markerCall(f.Args[len(f.Args)-1], MarkerAggOrder)
+	if !ok {
+		return nil, false
+	}
+	var out []AggOrderItem
+	for _, a := range m.Args {
+		var it AggOrderItem
+		if in, first, ok := AsNullsOrder(a); ok {
+			it.NullsFirst = &first
+			a = in
+		}
+		if d, ok := markerCall(a, MarkerDesc); ok && len(d.Args) == 1 {
+			it.Desc = true
+			a = d.Args[0]
+		}
+		it.Expr = a
+		out = append(out, it)
+	}
+	f.Args = f.Args[:len(f.Args)-1]
+	return out, true
 }

@@ -8,7 +8,7 @@ import (
 	"github.com/pingcap/tidb/pkg/parser"
 	"github.com/pingcap/tidb/pkg/parser/ast"
 	"github.com/pingcap/tidb/pkg/parser/mysql"
-	_ "github.com/pingcap/tidb/pkg/parser/test_driver" // value expressions
+	"github.com/pingcap/tidb/pkg/parser/test_driver" // value expressions
 	"github.com/streamsql/streamsql/types"
 )
 
@@ -159,8 +159,35 @@ func parseTiDB(text string, toks []token, prefix string) (ast.StmtNode, error) {
 	if len(stmts) != 1 {
 		return nil, errNear(text, toks[0])
 	}
+	var fix paramFixer
+	for i, o := range r.out {
+		if o.param > 0 {
+			if fix.m == nil {
+				fix.m = map[int]int{}
+			}
+			fix.m[offs[i]] = o.param
+		}
+	}
+	if fix.m != nil {
+		stmts[0].Accept(&fix)
+	}
 	return stmts[0], nil
 }
+
+// paramFixer stores $n into the Order of the '?' markers emitted for
+// LIMIT/OFFSET parameters, keyed by their offset in the rewritten text.
+type paramFixer struct{ m map[int]int }
+
+func (v *paramFixer) Enter(n ast.Node) (ast.Node, bool) {
+	if p, ok := n.(*test_driver.ParamMarkerExpr); ok {
+		if k, ok := v.m[p.Offset]; ok {
+			p.Order = k
+		}
+	}
+	return n, false
+}
+
+func (v *paramFixer) Leave(n ast.Node) (ast.Node, bool) { return n, true }
 
 // mapTiDBError turns a TiDB parse error into a 42601 error naming the
 // original token nearest to where TiDB stopped.

@@ -63,9 +63,10 @@ func buildTree(text string, toks []token) ([]item, error) {
 
 // otok is one token of the rewritten (TiDB) text.
 type otok struct {
-	s    string
-	pos  int // byte offset of the originating token in the original text
-	word bool
+	s     string
+	param int // for a "?" emitted for LIMIT/OFFSET $n: n
+	pos   int // byte offset of the originating token in the original text
+	word  bool
 }
 
 // rewriter turns the item tree of one statement into TiDB text.
@@ -123,7 +124,7 @@ func quoteString(s string) string {
 // plain column or table names; they are emitted quoted when they are not
 // used as keywords.
 var mysqlReserved = map[string]bool{
-	"key": true, "keys": true, "range": true, "rank": true, "row_number": false, "status": false,
+	"key": true, "keys": true, "range": true, "rank": true, "row_number": true, "status": false,
 	"usage": true, "condition": true, "match": true, "index": true, "div": true, "mod": true,
 	"database": true, "databases": true, "schema": false, "read": true, "write": true, "release": true,
 	"repeat": true, "require": true, "signal": true, "spatial": true, "sql": true, "change": true,
@@ -132,8 +133,8 @@ var mysqlReserved = map[string]bool{
 	"partition": true, "procedure": true, "purge": true, "rename": true, "replace": true, "restrict": true,
 	"return": true, "show": true, "starting": true, "terminated": true, "trigger": true, "undo": true,
 	"unlock": true, "unsigned": true, "use": true, "utc_date": true, "varying": true, "zerofill": true,
-	"cumulative": false, "dual": true, "groups": true, "stored": true, "virtual": true, "regexp": true,
-	"rlike": true, "xor": true, "maxvalue": true, "interval": false, "year_month": true, "second_microsecond": true,
+	"cumulative": false, "dual": true, "lag": true, "lead": true, "dense_rank": true, "first_value": true, "last_value": true, "nth_value": true, "ntile": true, "percent_rank": true, "cume_dist": true, "system": true, "of": false, "groups": true, "stored": true, "virtual": true, "regexp": true,
+	"rlike": true, "xor": true, "maxvalue": true, "interval": true, "year_month": true, "second_microsecond": true,
 	"minute_second": true, "hour_minute": true, "day_hour": true, "low_priority": true, "high_priority": true,
 	"delayed": true, "ignore": true, "force": true, "infile": true, "straight_join": true, "sensitive": true,
 }
@@ -164,7 +165,8 @@ func (r *rewriter) keywordUse(items []item, i int) bool {
 	switch t.Val {
 	case "range":
 		return next(1).is("between") || next(1).is("unbounded") || next(1).is("current") || next(1).tok.Kind == tkNumber
-	case "rank", "repeat", "replace", "mod", "index", "database", "schema", "match", "left", "right", "usage":
+	case "rank", "repeat", "replace", "mod", "index", "database", "schema", "match", "left", "right", "usage", "interval",
+		"lag", "lead", "dense_rank", "first_value", "last_value", "nth_value", "ntile", "percent_rank", "cume_dist", "row_number":
 		return next(1).isParen() && !(i > 0 && items[i-1].isP("."))
 	case "div", "regexp", "rlike", "xor":
 		return true
@@ -198,6 +200,13 @@ func (r *rewriter) seq(items []item) {
 				}
 				i = j - 1
 				continue
+			}
+			if inFrom && it.isParen() && (r.lastWordIs("from") || r.lastWordIs("join") || r.lastWordIs("lateral") || r.lastIs(",")) {
+				if j, alias, cols := scanAlias(items, i+1); cols != nil {
+					r.colAliases(items[i:i+1], alias, cols, it.tok.Pos)
+					i = j - 1
+					continue
+				}
 			}
 			r.group(it)
 			continue
@@ -266,12 +275,15 @@ func (r *rewriter) seq(items []item) {
 			t.Val != "tumble" && t.Val != "hop" && t.Val != "session" && t.Val != "table" &&
 			(r.lastWordIs("from") || r.lastWordIs("join") || r.lastWordIs("lateral") || r.lastIs(",")):
 			i = r.tableFunc(items, i)
+		case t.Val == "returning" || t.Val == "on" && next.is("conflict"):
+			r.notSupported(t.Pos, "%s is not supported", strings.ToUpper(t.Val)+map[bool]string{true: " CONFLICT", false: ""}[t.Val == "on"])
+			return
 		case t.Val == "cast" && next.isParen():
 			r.cast(next)
 			i++
 		case t.Val == "extract" && next.isParen() && len(next.kids) >= 3 && next.kids[1].is("from"):
 			f := next.kids[0].tok
-			r.emitW("date_part", t.Pos)
+			r.emitW("__pg_extract", t.Pos)
 			r.emit("(", next.tok.Pos)
 			r.emit(quoteString(f.Val), f.Pos)
 			r.emit(",", f.Pos)
@@ -308,10 +320,129 @@ func (r *rewriter) seq(items []item) {
 			combo := append([]item{next.kids[0], next.kids[1]}, items[i+2:]...)
 			end := r.windowTVF(combo, 1, next.kids[0].tok.Val, t.Pos)
 			i += end
+		case inFrom && !isOperatorWord(t.Val) && !isReservedAfterTable(t.Val) && (r.lastWordIs("from") || r.lastWordIs("join") || r.lastIs(",")):
+			k := i + 1
+			for k+1 < len(items) && items[k].isP(".") && items[k+1].isWordLeaf() {
+				k += 2
+			}
+			if j, alias, cols := scanAlias(items, k); cols != nil {
+				r.colAliases(items[i:k], alias, cols, t.Pos)
+				i = j - 1
+				continue
+			}
+			r.emitWord(items, i)
+		case next.isParen() && hasTopLevelOrderBy(next.kids) && !isOperatorWord(t.Val) && t.Val != "over" &&
+			!next.firstIs("select") && !next.firstIs("with") && !next.firstIs("values") && !next.kids[0].group:
+			r.emitWord(items, i)
+			r.aggOrder(next)
+			i++
 		default:
 			r.emitWord(items, i)
 		}
 	}
+}
+
+// colAliases rewrites rel [AS] alias (c1, c2, ...) in FROM into
+//
+//	(SELECT * FROM rel AS alias WHERE __pg_col_aliases('c1', 'c2', ...)) AS alias
+func (r *rewriter) colAliases(rel []item, alias string, cols []string, pos int) {
+	r.emit("(", pos)
+	r.emitW("select", pos)
+	r.emit("*", pos)
+	r.emitW("from", pos)
+	r.seq(rel)
+	r.emitW("as", pos)
+	r.emitW(quoteIdent(alias), pos)
+	r.emitW("where", pos)
+	r.emitW(MarkerColAliases, pos)
+	r.emit("(", pos)
+	for i, c := range cols {
+		if i > 0 {
+			r.emit(",", pos)
+		}
+		r.emit(quoteString(c), pos)
+	}
+	r.emit(")", pos)
+	r.emit(")", pos)
+	r.emitW("as", pos)
+	r.emitW(quoteIdent(alias), pos)
+}
+
+func hasTopLevelOrderBy(kids []item) bool {
+	for i := 1; i+1 < len(kids); i++ {
+		if kids[i].is("order") && kids[i+1].is("by") {
+			return true
+		}
+	}
+	return false
+}
+
+// aggOrder rewrites f(args ORDER BY x [DESC] [NULLS ...], ...) into
+// f(args, __pg_agg_order(x', ...)) where x' is x, __pg_desc(x) for DESC,
+// wrapped in a nulls marker for NULLS FIRST/LAST.
+func (r *rewriter) aggOrder(g item) {
+	k := 1
+	for ; k+1 < len(g.kids); k++ {
+		if g.kids[k].is("order") && g.kids[k+1].is("by") {
+			break
+		}
+	}
+	r.emit("(", g.tok.Pos)
+	r.seq(g.kids[:k])
+	r.emit(",", g.kids[k].tok.Pos)
+	r.emitW(MarkerAggOrder, g.kids[k].tok.Pos)
+	r.emit("(", g.kids[k].tok.Pos)
+	rest := g.kids[k+2:]
+	start := 0
+	n := 0
+	for j := 0; j <= len(rest); j++ {
+		if j < len(rest) && !rest[j].isP(",") {
+			continue
+		}
+		part := rest[start:j]
+		start = j + 1
+		desc, nulls := false, ""
+		for len(part) > 1 {
+			l := part[len(part)-1]
+			switch {
+			case l.is("desc"):
+				desc = true
+			case l.is("asc"):
+			case (l.is("first") || l.is("last")) && part[len(part)-2].is("nulls"):
+				nulls = l.tok.Val
+				part = part[:len(part)-1]
+			default:
+				goto done
+			}
+			part = part[:len(part)-1]
+		}
+	done:
+		if len(part) == 0 {
+			r.fail(errNear(r.text, tokAt(r.text, rest, j)))
+			return
+		}
+		if n > 0 {
+			r.emit(",", part[0].tok.Pos)
+		}
+		n++
+		closers := 0
+		if nulls != "" {
+			r.emitW("__pg_nulls_"+nulls, part[0].tok.Pos)
+			r.emit("(", part[0].tok.Pos)
+			closers++
+		}
+		if desc {
+			r.emitW(MarkerDesc, part[0].tok.Pos)
+			r.emit("(", part[0].tok.Pos)
+			closers++
+		}
+		r.seq(part)
+		for ; closers > 0; closers-- {
+			r.emit(")", part[0].tok.Pos)
+		}
+	}
+	r.emit(")", g.close.Pos)
+	r.emit(")", g.close.Pos)
 }
 
 func (r *rewriter) lastIs(s string) bool {
@@ -1050,13 +1181,13 @@ done:
 	}
 	r.emitW("limit", pos)
 	if hasCount {
-		r.seq(count)
+		r.limitValue(count)
 	} else {
 		r.emit(maxLimit, pos)
 	}
 	if off != nil {
 		r.emitW("offset", pos)
-		r.seq(off)
+		r.limitValue(off)
 	}
 	return j - 1
 }
@@ -1282,4 +1413,20 @@ func (r *rewriter) tableFunc(items []item, i int) int {
 	r.emitW("as", t.Pos)
 	r.emitW(quoteIdent(alias), t.Pos)
 	return next - 1
+}
+
+// limitValue emits a LIMIT or OFFSET value. TiDB only takes literals and
+// '?' there, so $n becomes '?' whose ParamMarkerExpr gets Order n after
+// parsing (see AsParam).
+func (r *rewriter) limitValue(v []item) {
+	if len(v) == 1 && !v[0].group && v[0].tok.Kind == tkParam {
+		n, err := strconv.Atoi(v[0].tok.Val)
+		if err != nil || n <= 0 {
+			r.fail(errNear(r.text, v[0].tok))
+			return
+		}
+		r.out = append(r.out, otok{s: "?", pos: v[0].tok.Pos, param: n})
+		return
+	}
+	r.seq(v)
 }

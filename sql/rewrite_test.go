@@ -41,6 +41,9 @@ func TestRewrite(t *testing.T) {
 		{"SELECT x # 3, x << 1, x ISNULL, x NOTNULL, now() AT TIME ZONE 'UTC' FROM t", "select `x`^3,`x`<<1,`x` is null,`x` is not null,timezone(_utf8mb4'UTC', now()) from `t`"},
 		// table functions
 		{"SELECT * FROM generate_series(1, 10) AS g(n)", "select * from (select __pg_table_func(_utf8mb4'generate_series', 1, 10) as `n`) as `g`"},
+		{"SELECT * FROM t AS x(a, b) JOIN (SELECT 1, 2) y(c, d) ON x.a = y.c", "select * from (select * from `t` as `x` where __pg_col_aliases(_utf8mb4'a', _utf8mb4'b')) as `x` join (select * from (select 1,2) as `y` where __pg_col_aliases(_utf8mb4'c', _utf8mb4'd')) as `y` on `x`.`a`=`y`.`c`"},
+		{"SELECT string_agg(s, ',' ORDER BY a DESC NULLS LAST, b), array_agg(x ORDER BY y) FROM t", "select string_agg(`s`, _utf8mb4',', __pg_agg_order(__pg_nulls_last(__pg_desc(`a`)), `b`)),array_agg(`x`, __pg_agg_order(`y`)) from `t`"},
+		{"SELECT 1 UNION (SELECT 2 ORDER BY 1 LIMIT 1)", "select 1 union (select 2 order by 1 limit 1)"},
 		// limits
 		{"SELECT * FROM t LIMIT ALL OFFSET 5", "select * from `t` limit 5,18446744073709551615"},
 		{"SELECT * FROM t OFFSET 5", "select * from `t` limit 5,18446744073709551615"},
@@ -58,13 +61,14 @@ func TestRewrite(t *testing.T) {
 		{"SELECT E'a\\tb', $$it's$$, $x$q$$y$x$, 'it''s', 'C:\\dir', U&'d\\0061t'", "select _utf8mb4'a\tb',_utf8mb4'it''s',_utf8mb4'q$$y',_utf8mb4'it''s',_utf8mb4'C:\\dir',_utf8mb4'dat'"},
 		// functions
 		{"SELECT count(*) FILTER (WHERE a > 1), sum(b) FILTER (WHERE c) FROM t", "select count(__pg_filter(`a`>1)),sum(__pg_filter(`c`, `b`)) from `t`"},
-		{"SELECT EXTRACT(EPOCH FROM ts), date_trunc('hour', ts), SUBSTRING(s FROM 2 FOR 3), POSITION('a' IN s) FROM t", "select date_part(_utf8mb4'epoch', `ts`),date_trunc(_utf8mb4'hour', `ts`),substring(`s`, 2, 3),position(_utf8mb4'a' in `s`) from `t`"},
+		{"SELECT EXTRACT(EPOCH FROM ts), date_trunc('hour', ts), SUBSTRING(s FROM 2 FOR 3), POSITION('a' IN s) FROM t", "select __pg_extract(_utf8mb4'epoch', `ts`),date_trunc(_utf8mb4'hour', `ts`),substring(`s`, 2, 3),position(_utf8mb4'a' in `s`) from `t`"},
 		{"SELECT TRUE, FALSE, x IS TRUE, CURRENT_DATE FROM t GROUP BY 1", "select true,false,`x` is true,current_date() from `t` group by 1"},
 		{"SELECT sum(x) OVER (PARTITION BY k ORDER BY ts ROWS BETWEEN 1 PRECEDING AND CURRENT ROW) FROM t", "select sum(`x`) over (partition by `k` order by `ts` rows between 1 preceding and current row) from `t`"},
 		{"SELECT sum(x) OVER (ORDER BY ts RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) FROM t", "select sum(`x`) over (order by `ts` range between unbounded preceding and current row) from `t`"},
 		// identifiers
 		{"SELECT \"Foo\".\"BarCol\", FooBar FROM \"Foo\"", "select `Foo`.`BarCol`,`foobar` from `Foo`"},
 		{"SELECT key, value, range FROM kv", "select `key`,`value`,`range` from `kv`"},
+		{"SELECT interval, lag, rank, row_number() OVER (), lag(x) OVER () FROM t", "select `interval`,`lag`,`rank`,row_number() over (),lag(`x`) over () from `t`"},
 		{"SELECT 'MiXed' FROM Public.T", "select _utf8mb4'MiXed' from `public`.`t`"},
 		// DML
 		{"UPDATE t SET a = a::int + 1 WHERE b IS DISTINCT FROM 3", "update `t` set `a`=__pg_cast(`a`, _utf8mb4'integer')+1 where __pg_is_distinct(`b`, 3)"},
@@ -103,6 +107,13 @@ func TestDecoders(t *testing.T) {
 	// AsParam
 	if n, ok := AsParam(firstField(t, "SELECT $12")); !ok || n != 12 {
 		t.Errorf("AsParam: %d %v", n, ok)
+	}
+	sel0 := mustQuery(t, "SELECT * FROM t WHERE a = $3 LIMIT $2 OFFSET $1").Node.(*ast.SelectStmt)
+	if n, ok := AsParam(sel0.Limit.Count); !ok || n != 2 {
+		t.Errorf("LIMIT $2: %d %v", n, ok)
+	}
+	if n, ok := AsParam(sel0.Limit.Offset); !ok || n != 1 {
+		t.Errorf("OFFSET $1: %d %v", n, ok)
 	}
 	// IsFullJoin
 	q := mustQuery(t, "SELECT * FROM a FULL JOIN b ON a.x = b.y")
@@ -206,6 +217,25 @@ func TestAsTableFunc(t *testing.T) {
 	sel = mustQuery(t, "SELECT * FROM unnest(x)").Node.(*ast.SelectStmt)
 	if tf, ok := AsTableFunc(sel.From.TableRefs.Left); !ok || tf.Alias != "unnest" || tf.Column != "" {
 		t.Errorf("%v %+v", ok, tf)
+	}
+}
+
+func TestAsColumnAliasesAndAggOrder(t *testing.T) {
+	sel := mustQuery(t, "SELECT * FROM public.t AS x(a, b)").Node.(*ast.SelectStmt)
+	in, alias, cols, ok := AsColumnAliases(sel.From.TableRefs.Left)
+	if !ok || alias != "x" || len(cols) != 2 || cols[1] != "b" {
+		t.Fatalf("%v %q %v", ok, alias, cols)
+	}
+	if tn, ok := in.(*ast.TableName); !ok || tn.Name.O != "t" || tn.Schema.O != "public" {
+		t.Errorf("inner %T", in)
+	}
+	f := firstField(t, "SELECT string_agg(s, ',' ORDER BY a DESC NULLS FIRST, b)")
+	items, ok := AsAggOrder(f)
+	if !ok || len(items) != 2 || !items[0].Desc || items[0].NullsFirst == nil || !*items[0].NullsFirst || items[1].Desc || items[1].NullsFirst != nil {
+		t.Fatalf("%v %+v", ok, items)
+	}
+	if got := restore(t, f); got != "string_agg(`s`, _utf8mb4',')" {
+		t.Errorf("stripped: %s", got)
 	}
 }
 

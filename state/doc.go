@@ -19,10 +19,9 @@
 //
 // AppendKey encodes one datum so that bytes.Compare of two encodings orders
 // them like the values (types.Compare), ascending or descending. Each datum
-// starts with a marker byte: NULL sorts FIRST in ascending order and LAST in
-// descending order (note: PostgreSQL's default is the opposite, NULLS LAST for
-// ASC; a planner that needs PostgreSQL's order flips the marker by encoding
-// the column with a NULLS-ordering prefix column or chooses desc accordingly).
+// starts with a marker byte: by default NULL sorts FIRST in ascending order
+// and LAST in descending order; AppendKeyNulls places NULLs explicitly
+// (PostgreSQL's default is NULLS LAST for ASC, NULLS FIRST for DESC).
 // A descending encoding is the bitwise complement of the ascending one; every
 // per-type encoding is prefix-free so complementing reverses the order and
 // concatenations of encoded columns compare column by column.

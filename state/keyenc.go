@@ -12,8 +12,9 @@ import (
 
 // Marker bytes that start every ascending key encoding of a datum.
 const (
-	keyNull    byte = 0x00
-	keyNotNull byte = 0x01
+	keyNull     byte = 0x00
+	keyNotNull  byte = 0x01
+	keyNullHigh byte = 0x02 // NULL sorting after every value (before inversion)
 )
 
 // Class bytes of a numeric key after the not-NULL marker.
@@ -44,6 +45,21 @@ func AppendKey(buf []byte, t types.T, d types.Datum, desc bool) []byte {
 		invert(buf[start:])
 	}
 	return buf
+}
+
+// AppendKeyNulls is AppendKey with the position of NULL chosen explicitly:
+// nullsLast puts NULL after every value in the final (ascending or
+// descending) order, as PostgreSQL's default for ASC; otherwise NULL comes
+// before every value. DecodeKey decodes either form.
+func AppendKeyNulls(buf []byte, t types.T, d types.Datum, desc, nullsLast bool) []byte {
+	if d.Null && nullsLast != desc {
+		m := keyNullHigh
+		if desc {
+			m = ^m
+		}
+		return append(buf, m)
+	}
+	return AppendKey(buf, t, d, desc)
 }
 
 func invert(b []byte) {
@@ -233,7 +249,7 @@ func decodeKeyInto(buf []byte, t types.T, desc bool, d *types.Datum, rest *[]byt
 		return errCorrupt("empty")
 	}
 	switch buf[0] ^ flip {
-	case keyNull:
+	case keyNull, keyNullHigh:
 		*d = types.Datum{Null: true}
 		*rest = buf[1:]
 		return nil

@@ -372,3 +372,53 @@ func TestPrefixHelpers(t *testing.T) {
 		t.Error("system key")
 	}
 }
+
+func TestAppendKeyNulls(t *testing.T) {
+	r := rand.New(rand.NewSource(11))
+	for _, typ := range allTypes {
+		for _, desc := range []bool{false, true} {
+			for _, nullsLast := range []bool{false, true} {
+				vals := make([]types.Datum, 60)
+				for i := range vals {
+					vals[i] = randDatum(r, typ)
+				}
+				for i := range vals {
+					ei := AppendKeyNulls(nil, typ, vals[i], desc, nullsLast)
+					got, rest, err := DecodeKey(ei, typ, desc)
+					if err != nil || len(rest) != 0 || refCompare(typ, got, vals[i]) != 0 {
+						t.Fatalf("%s: round trip %s: %v", typ, fmtDatum(typ, vals[i]), err)
+					}
+					for j := range vals {
+						ej := AppendKeyNulls(nil, typ, vals[j], desc, nullsLast)
+						var want int
+						a, b := vals[i], vals[j]
+						switch {
+						case a.Null && b.Null:
+						case a.Null:
+							want = -1
+							if nullsLast {
+								want = 1
+							}
+						case b.Null:
+							want = 1
+							if nullsLast {
+								want = -1
+							}
+						default:
+							want = refCompare(typ, a, b)
+							if desc {
+								want = -want
+							}
+						}
+						if got := bytes.Compare(ei, ej); got != want {
+							t.Fatalf("%s desc=%v nullsLast=%v: %s vs %s = %d, want %d", typ, desc, nullsLast,
+								fmtDatum(typ, a), fmtDatum(typ, b), got, want)
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+func newRand(seed int64) *rand.Rand { return rand.New(rand.NewSource(seed)) }

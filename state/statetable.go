@@ -23,6 +23,10 @@ type TableSchema struct {
 	PK []int
 	// PKDesc optionally marks PK columns (by position in PK) as descending.
 	PKDesc []bool
+	// PKNullsLast optionally puts NULLs of a PK column (by position in PK)
+	// after its values (see AppendKeyNulls); by default NULL sorts first
+	// ascending and last descending.
+	PKNullsLast []bool
 	// DistKey lists row positions hashed to pick the vnode; each must also
 	// appear in PK. nil means the whole PK. Ignored when Singleton.
 	DistKey []int
@@ -88,6 +92,9 @@ func OpenTable(r Reader, sch TableSchema) (*StateTable, error) {
 	if sch.PKDesc != nil && len(sch.PKDesc) != len(sch.PK) {
 		return nil, fmt.Errorf("state: table %d: %d PKDesc flags for %d PK columns", sch.ID, len(sch.PKDesc), len(sch.PK))
 	}
+	if sch.PKNullsLast != nil && len(sch.PKNullsLast) != len(sch.PK) {
+		return nil, fmt.Errorf("state: table %d: %d PKNullsLast flags for %d PK columns", sch.ID, len(sch.PKNullsLast), len(sch.PK))
+	}
 	for _, c := range sch.PK {
 		if c < 0 || c >= len(sch.Columns) {
 			return nil, fmt.Errorf("state: table %d: PK column %d out of range", sch.ID, c)
@@ -149,6 +156,15 @@ func (t *StateTable) VNodeOfRow(row []types.Datum) uint16 {
 
 func (t *StateTable) pkDesc(i int) bool { return t.sch.PKDesc != nil && t.sch.PKDesc[i] }
 
+// appendPKCol appends the key encoding of PK column i.
+func (t *StateTable) appendPKCol(buf []byte, i int, d types.Datum) []byte {
+	desc := t.pkDesc(i)
+	if t.sch.PKNullsLast != nil {
+		return AppendKeyNulls(buf, t.pkTypes[i], d, desc, t.sch.PKNullsLast[i])
+	}
+	return AppendKey(buf, t.pkTypes[i], d, desc)
+}
+
 // rowKey encodes the full key of a row into t.keyBuf.
 func (t *StateTable) rowKey(row []types.Datum) []byte {
 	if len(row) != len(t.sch.Columns) {
@@ -156,7 +172,7 @@ func (t *StateTable) rowKey(row []types.Datum) []byte {
 	}
 	k := AppendTablePrefix(t.keyBuf[:0], t.sch.ID, t.VNodeOfRow(row))
 	for i, c := range t.sch.PK {
-		k = AppendKey(k, t.pkTypes[i], row[c], t.pkDesc(i))
+		k = t.appendPKCol(k, i, row[c])
 	}
 	t.keyBuf = k
 	return k
@@ -169,7 +185,7 @@ func (t *StateTable) pkKey(pk []types.Datum) []byte {
 	}
 	k := AppendTablePrefix(t.keyBuf[:0], t.sch.ID, t.VNodeOfPK(pk))
 	for i := range pk {
-		k = AppendKey(k, t.pkTypes[i], pk[i], t.pkDesc(i))
+		k = t.appendPKCol(k, i, pk[i])
 	}
 	t.keyBuf = k
 	return k
@@ -211,6 +227,37 @@ func (t *StateTable) Update(old, new []types.Datum) {
 		t.put(kos, memEntry{deleted: true})
 	}
 	t.put(string(kn), memEntry{value: AppendRow(nil, t.sch.Columns, new)})
+}
+
+// DeleteRange deletes every row of one vnode whose PK prefix p satisfies
+// lower ≤ p < upper (as in Iter), e.g. the windows a watermark has closed,
+// and returns how many rows it deleted. It visits each row.
+func (t *StateTable) DeleteRange(vnode uint16, lower, upper []types.Datum) (int, error) {
+	it, err := t.Iter(vnode, lower, upper)
+	if err != nil {
+		return 0, err
+	}
+	var keys []string
+	for it.Next() {
+		keys = append(keys, string(it.Key()))
+	}
+	if err := it.Close(); err != nil {
+		return 0, err
+	}
+	for _, k := range keys {
+		t.put(k, memEntry{deleted: true})
+	}
+	return len(keys), nil
+}
+
+// DecodePK decodes the primary key from a full key (RowIter.Key) into dst
+// (reused from dst[:0]).
+func (t *StateTable) DecodePK(key []byte, dst []types.Datum) ([]types.Datum, error) {
+	if len(key) < KeyPrefixLen {
+		return dst[:0], errCorrupt("short key")
+	}
+	out, _, err := DecodeKeys(key[KeyPrefixLen:], t.pkTypes, t.sch.PKDesc, dst)
+	return out, err
 }
 
 // MemBytes returns the approximate bytes buffered in the current epoch's
@@ -309,7 +356,7 @@ func (t *StateTable) appendPKPrefix(buf []byte, prefix []types.Datum) []byte {
 		panic(fmt.Sprintf("state: table %d: prefix of %d columns, PK has %d", t.sch.ID, len(prefix), len(t.sch.PK)))
 	}
 	for i := range prefix {
-		buf = AppendKey(buf, t.pkTypes[i], prefix[i], t.pkDesc(i))
+		buf = t.appendPKCol(buf, i, prefix[i])
 	}
 	return buf
 }

@@ -277,3 +277,95 @@ func TestStateTableModel(t *testing.T) {
 		t.Fatalf("scan %d rows, model %d", n, len(model))
 	}
 }
+
+func TestStateTableDeleteRangeAndDecodePK(t *testing.T) {
+	s := openMem(t)
+	// Window state: (window_end int8, k text, n int8), PK (window_end, k),
+	// singleton, NULL keys last.
+	sch := TableSchema{ID: FirstUserTableID + 4, Columns: []types.T{types.TInt8, types.TText, types.TInt8},
+		PK: []int{0, 1}, PKNullsLast: []bool{true, true}, Singleton: true}
+	st, err := NewStateTable(s, sch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for we := int64(1); we <= 4; we++ {
+		for _, k := range []string{"x", "y"} {
+			st.Insert([]types.Datum{types.NewInt(we * 10), types.NewString(k), types.NewInt(we)})
+		}
+	}
+	st.Insert([]types.Datum{types.Null, types.NewString("z"), types.NewInt(0)})
+	b := s.NewWriteBatch()
+	_ = st.Flush(b)
+	_ = b.Commit(false)
+	st.Insert([]types.Datum{types.NewInt(25), types.NewString("x"), types.NewInt(9)})
+	// Close windows ending before 30.
+	n, err := st.DeleteRange(0, nil, []types.Datum{types.NewInt(30)})
+	if err != nil || n != 5 {
+		t.Fatalf("DeleteRange = %d %v", n, err)
+	}
+	if got := iterRows(t)(st.Scan()); got != "30:x:3 30:y:3 40:x:4 40:y:4 NULL:z:0" {
+		t.Errorf("after DeleteRange = %s", got)
+	}
+	it, _ := st.Scan()
+	if !it.Next() {
+		t.Fatal("empty")
+	}
+	pk, err := st.DecodePK(it.Key(), nil)
+	if err != nil || len(pk) != 2 || pk[0].I != 30 || string(pk[1].S) != "x" {
+		t.Errorf("DecodePK = %v %v", pk, err)
+	}
+	_ = it.Close()
+}
+
+// TestConcurrentFlushIntoOneBatch has several actors, each with its own
+// table, flush into the coordinator's epoch batch at once.
+func TestConcurrentFlushIntoOneBatch(t *testing.T) {
+	s := openMem(t)
+	const actors = 4
+	tables := make([]*StateTable, actors)
+	for i := range tables {
+		st, err := NewStateTable(s, TableSchema{ID: FirstUserTableID + 10 + uint32(i), Columns: kvSchema.Columns, PK: []int{0}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		tables[i] = st
+	}
+	b := s.NewWriteBatch()
+	errs := make(chan error, actors)
+	for i := range tables {
+		go func(st *StateTable) {
+			for k := int64(0); k < 500; k++ {
+				st.Insert(kv(k, "v"))
+			}
+			errs <- st.Flush(b)
+		}(tables[i])
+	}
+	for range tables {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	_ = SetCommittedEpoch(b, 7)
+	_ = SetSourceOffset(b, 1, "0", []byte{1})
+	if err := b.Commit(true); err != nil {
+		t.Fatal(err)
+	}
+	for _, st := range tables {
+		fresh, _ := NewStateTable(s, st.Schema())
+		it, err := fresh.Scan()
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for it.Next() {
+			n++
+		}
+		_ = it.Close()
+		if n != 500 {
+			t.Errorf("table %d: %d rows", st.ID(), n)
+		}
+	}
+	if s.CommittedEpoch() != 7 {
+		t.Errorf("epoch %d", s.CommittedEpoch())
+	}
+}

@@ -33,6 +33,8 @@ type Options struct {
 	// Logger receives Pebble's log messages; nil logs errors only, through the
 	// standard log package.
 	Logger pebble.Logger
+
+	fs vfs.FS // tests: a crashable in-memory file system
 }
 
 // EnsureDefaults fills in zero fields with their defaults.
@@ -57,10 +59,15 @@ func (o *Options) EnsureDefaults() {
 // quietLogger drops Pebble's informational messages.
 type quietLogger struct{}
 
+// Infof drops the message.
 func (quietLogger) Infof(string, ...interface{}) {}
+
+// Errorf logs the message.
 func (quietLogger) Errorf(format string, args ...interface{}) {
 	log.Printf("pebble: "+format, args...)
 }
+
+// Fatalf logs the message and exits.
 func (quietLogger) Fatalf(format string, args ...interface{}) {
 	log.Fatalf("pebble: "+format, args...)
 }
@@ -94,7 +101,9 @@ func pebbleOptions(o *Options) *pebble.Options {
 		l.IndexBlockSize = 256 << 10
 		l.FilterPolicy = bloom.FilterPolicy(10)
 	}
-	if o.InMemory {
+	if o.fs != nil {
+		po.FS = o.fs
+	} else if o.InMemory {
 		po.FS = vfs.NewMem()
 	}
 	return po
@@ -103,7 +112,7 @@ func pebbleOptions(o *Options) *pebble.Options {
 // Open opens (creating if needed) the store in dir.
 func Open(dir string, opts Options) (*Store, error) {
 	opts.EnsureDefaults()
-	if !opts.InMemory {
+	if !opts.InMemory && opts.fs == nil {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return nil, err
 		}
@@ -185,10 +194,15 @@ func (s *Store) NewIter(lower, upper []byte) (*Iter, error) {
 	return &Iter{it: it}, nil
 }
 
-// ApproximateSize estimates the bytes on disk used by a table's keys.
+// ApproximateSize estimates the bytes on disk used by a table's keys (in
+// sstables: data still in Pebble's mem-tables is not counted).
 func (s *Store) ApproximateSize(tableID uint32) (uint64, error) {
 	return s.db.EstimateDiskUsage(TablePrefix(tableID), PrefixEnd(TablePrefix(tableID)))
 }
+
+// Checkpoint writes a consistent copy of the store (hard links where
+// possible) to dir, which must not exist: a backup of the committed state.
+func (s *Store) Checkpoint(dir string) error { return s.db.Checkpoint(dir) }
 
 // Metrics returns Pebble's metrics.
 func (s *Store) Metrics() *pebble.Metrics { return s.db.Metrics() }

@@ -45,8 +45,9 @@ func (h *heldVec) Type() types.T                                      { return h
 func (h *heldVec) Eval(*exec.EvalCtx, *exec.Chunk) (*exec.Vec, error) { return h.v, nil }
 func (h *heldVec) String() string                                     { return h.name }
 
-// NewCase returns a CASE expression. The result type is the first THEN/ELSE
-// type that is not unknown (the binder casts the arms to a common type).
+// NewCase returns a CASE expression. The THEN/ELSE arms are converted to
+// their common type (see CommonType; errors surface from Eval, so binders
+// should call CommonType first to report them at bind time).
 // For the simple form each WHEN value is compared with the operand through
 // the resolved "=" operator.
 func NewCase(operand exec.Expr, whens []When, els exec.Expr) exec.Expr {
@@ -196,7 +197,8 @@ type Coalesce struct {
 	scratch    *exec.Chunk
 }
 
-// NewCoalesce returns COALESCE(args...) (arguments already of one type).
+// NewCoalesce returns COALESCE(args...), converting the arguments to their
+// common type.
 func NewCoalesce(args []exec.Expr) exec.Expr {
 	t, args, err := unify("COALESCE", args)
 	return &Coalesce{Args: args, Typ: t, err: err}
@@ -299,7 +301,7 @@ func (e *NullIf) String() string { return "NULLIF(" + e.A.String() + ", " + e.B.
 
 // Greatest is GREATEST(args...) or, with Least set, LEAST(args...): NULL
 // arguments are ignored; the result is NULL only when all are NULL.
-// Arguments must have one type (the binder casts them).
+// NewGreatest/NewLeast convert the arguments to their common type.
 type Greatest struct {
 	Args  []exec.Expr
 	Least bool

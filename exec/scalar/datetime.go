@@ -220,8 +220,9 @@ func init() {
 	})})
 
 	for _, t := range []types.T{tTS, tTSTZ} {
+		t := t
 		reg("date_trunc", sig(tT, t), t, rowFn(func(a []types.Datum, _ *[]byte, _ []types.T) (types.Datum, error) {
-			r, err := truncTS(strings.ToLower(string(a[0].S)), a[1].I)
+			r, err := truncTS(strings.ToLower(string(a[0].S)), a[1].I, t)
 			return types.NewInt(r), err
 		}))
 	}
@@ -335,7 +336,7 @@ func pgYear(y int) int64 {
 	return int64(y)
 }
 
-func truncTS(unit string, ts int64) (int64, error) {
+func truncTS(unit string, ts int64, typ types.T) (int64, error) {
 	if !types.IsFiniteTimestamp(ts) {
 		return ts, nil
 	}
@@ -404,7 +405,7 @@ func truncTS(unit string, ts int64) (int64, error) {
 		return ymd(int(my), 1, 1), nil
 	}
 	_ = d
-	return 0, types.Errorf(types.CodeFeatureNotSupported, "unit \"%s\" not supported for type timestamp without time zone", unit)
+	return 0, types.Errorf(types.CodeInvalidParameterValue, "unit \"%s\" not recognized for type %s", unit, typ)
 }
 
 func floorModI(a, b int64) int64 { return a - floorDivI(a, b)*b }
@@ -440,8 +441,11 @@ func truncIv(unit string, iv types.IntervalValue) (types.IntervalValue, error) {
 		r = types.IntervalValue{Months: iv.Months / 1200 * 1200}
 	case "millennium", "millennia":
 		r = types.IntervalValue{Months: iv.Months / 12000 * 12000}
+	case "week", "weeks", "w":
+		return r, &types.Error{Code: types.CodeFeatureNotSupported,
+			Message: "unit \"week\" not supported for type interval", Detail: "Months usually have fractional weeks."}
 	default:
-		return r, types.Errorf(types.CodeFeatureNotSupported, "unit \"%s\" not supported for type interval", unit)
+		return r, types.Errorf(types.CodeInvalidParameterValue, "unit \"%s\" not recognized for type interval", unit)
 	}
 	return r, nil
 }
@@ -453,10 +457,10 @@ func extract(field string, t types.T, d types.Datum, numeric bool) (types.Datum,
 	var num int64
 	var scale int32
 	var inf int // ±1 for infinite results
-	unsupported := func() (types.Datum, error) {
-		return types.Null, types.Errorf(types.CodeFeatureNotSupported, "unit \"%s\" not supported for type %s", field, t.String())
-	}
 	field = canonField(field)
+	unsupported := func() (types.Datum, error) {
+		return types.Null, unitError(field, t)
+	}
 	switch t.Family {
 	case types.Interval:
 		iv := d.Iv
@@ -652,6 +656,21 @@ func extract(field string, t types.T, d types.Datum, numeric bool) (types.Datum,
 		return types.NewFloat(float64(num) / 1e6), nil
 	}
 	return types.NewFloat(float64(num)), nil
+}
+
+var knownFields = map[string]bool{"epoch": true, "year": true, "month": true, "day": true, "hour": true,
+	"minute": true, "second": true, "millisecond": true, "microsecond": true, "dow": true, "isodow": true,
+	"doy": true, "week": true, "isoyear": true, "quarter": true, "decade": true, "century": true,
+	"millennium": true, "julian": true, "timezone": true, "timezone_hour": true, "timezone_minute": true}
+
+// unitError is PostgreSQL's error for an EXTRACT field: 0A000 "not
+// supported" for a known field the type lacks, 22023 "not recognized"
+// otherwise.
+func unitError(field string, t types.T) error {
+	if knownFields[field] {
+		return types.Errorf(types.CodeFeatureNotSupported, "unit \"%s\" not supported for type %s", field, t)
+	}
+	return types.Errorf(types.CodeInvalidParameterValue, "unit \"%s\" not recognized for type %s", field, t)
 }
 
 func canonField(f string) string {

@@ -188,3 +188,41 @@ func TestJSON(t *testing.T) {
 		}
 	}
 }
+
+func TestDateTimeMore(t *testing.T) {
+	s := func(v string) exec.Expr { return konst(txt, v) }
+	ts := func(v string) exec.Expr { return konst(types.TTimestamp, v) }
+	dt := func(v string) exec.Expr { return konst(types.TDate, v) }
+	iv := func(v string) exec.Expr { return konst(types.TInterval, v) }
+	tm := func(v string) exec.Expr { return konst(types.TTime, v) }
+	c := func(name string, args ...exec.Expr) exec.Expr { return call(t, name, args...) }
+	for _, cs := range []struct {
+		e    exec.Expr
+		want string
+	}{
+		{c("date_part", s("hour"), dt("2024-01-01")), "0"},
+		{c("extract", s("epoch"), iv("-1 day 2 hours")), "-79200.000000"},
+		{c("extract", s("second"), iv("1 min 30.5 sec")), "30.500000"},
+		{c("extract", s("year"), ts("infinity")), "Infinity"},
+		{c("extract", s("month"), ts("infinity")), "NULL"},
+		{c("-", ts("2024-01-01"), ts("2023-01-01 12:00")), "364 days 12:00:00"},
+		{c("*", iv("1 mon"), konst(num, "1.1")), "1 mon 3 days"},
+		{c("/", iv("1 hour"), konst(i4, 3)), "00:20:00"},
+		{c("-", tm("10:00"), tm("12:30")), "-02:30:00"},
+		{c("+", tm("23:00"), iv("2 hours")), "01:00:00"},
+		{c("extract", s("epoch"), tm("01:00:01.5")), "3601.500000"},
+		{c("extract", s("julian"), dt("2024-01-01")), "2460311"},
+		{c("make_date", konst(i4, -44), konst(i4, 3), konst(i4, 15)), "0044-03-15 BC"},
+		{c("extract", s("year"), dt("0044-03-15 BC")), "-44"},
+		{c("date_trunc", s("millennium"), ts("2024-01-01")), "2001-01-01 00:00:00"},
+	} {
+		if got := sq(t, cs.e); got != cs.want {
+			t.Errorf("%s = %q, want %q", cs.e, got, cs.want)
+		}
+	}
+	expectErr(t, c("extract", s("hour"), dt("2024-01-01")), one(), "0A000", `unit "hour" not supported for type date`)
+	expectErr(t, c("date_trunc", s("foo"), ts("2024-01-01")), one(), "22023", `unit "foo" not recognized for type timestamp without time zone`)
+	expectErr(t, c("extract", s("foo"), ts("2024-01-01")), one(), "22023", `unit "foo" not recognized for type timestamp without time zone`)
+	expectErr(t, c("date_trunc", s("week"), iv("1 day")), one(), "0A000", `unit "week" not supported for type interval`)
+	expectErr(t, c("-", dt("2024-01-01"), dt("infinity")), one(), "22008", "cannot subtract infinite dates")
+}

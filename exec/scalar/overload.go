@@ -446,10 +446,11 @@ type Func struct {
 	O    *Overload
 	Args []exec.Expr
 
-	argv    []*exec.Vec
-	out     *exec.Vec
-	sel     []int
-	scratch *exec.Chunk
+	argv     []*exec.Vec
+	nullable []*exec.Vec
+	out      *exec.Vec
+	sel      []int
+	scratch  *exec.Chunk
 }
 
 // NewFunc returns a call of o on args.
@@ -478,11 +479,17 @@ func (f *Func) Eval(ec *exec.EvalCtx, c *exec.Chunk) (*exec.Vec, error) {
 	cc := c
 	if !f.O.NullCall && anyNulls(f.argv) {
 		sel := f.sel[:0]
+		f.nullable = f.nullable[:0]
+		for _, v := range f.argv {
+			if v.Nulls.MaybeNulls {
+				f.nullable = append(f.nullable, v)
+			}
+		}
 		n := c.Len()
 		for k := 0; k < n; k++ {
 			r := c.Row(k)
 			null := false
-			for _, v := range f.argv {
+			for _, v := range f.nullable {
 				if v.Nulls.IsNull(r) {
 					null = true
 					break

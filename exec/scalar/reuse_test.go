@@ -119,3 +119,28 @@ func TestRandomSelections(t *testing.T) {
 		}
 	}
 }
+
+func TestMixedTypes(t *testing.T) {
+	c := mkChunk([]types.T{i4}, []any{1, 2, nl})
+	a := col(0, i4)
+	expectRows(t, NewInList(a, []exec.Expr{konst(num, "1.5"), konst(num, "2.0")}, false), c, "f", "t", "NULL")
+	expectRows(t, NewIsDistinct(a, konst(num, "2.0"), false), c, "t", "f", "t")
+	expectRows(t, NewCoalesce([]exec.Expr{a, konst(num, "0.5")}), c, "1", "2", "0.5")
+	expectRows(t, NewGreatest([]exec.Expr{a, konst(f8, 1.5)}), c, "1.5", "2", "1.5")
+	cs := NewCase(nil, []When{{Cond: call(t, "=", a, konst(i4, 1)), Then: lit("one")}}, a)
+	expectErr(t, cs, c, "22P02", `invalid input syntax for type integer: "one"`) // as PostgreSQL
+	cs = NewCase(nil, []When{{Cond: call(t, "=", a, konst(i4, 1)), Then: konst(txt, "one")}}, a)
+	expectErr(t, cs, c, "42804", "CASE types text and integer cannot be matched")
+	if _, err := CommonType("UNION", []types.T{i4, num, types.TUnknown}); err != nil {
+		t.Error(err)
+	}
+	if ct, _ := CommonType("UNION", []types.T{i4, num, f8}); ct.Family != types.Float64 {
+		t.Errorf("common type %s", ct)
+	}
+	// subquery comparison through an overload needing casts: int4 < numeric
+	lt, _, _ := Resolve("<", []types.T{num, num})
+	sub := NewSubquery(SubAny, func() (exec.Operator, error) {
+		return &testOp{ts: []types.T{i4}, rows: ints(2)}, nil
+	}, nil, a, lt, false, bl)
+	expectRows(t, sub, c, "t", "f", "NULL")
+}

@@ -28,8 +28,8 @@ const (
 // fresh operator computing the subquery; its first column is the value (for
 // SubScalar, SubIn, SubAny and SubAll). Outer are expressions of this row
 // that the subquery reads through ec.Outer (OuterRef); when empty the
-// subquery is uncorrelated and runs once per Subquery node, its result
-// cached (a hash set for IN). Test is the left operand of IN/ANY/ALL and Cmp
+// subquery is uncorrelated and runs once per statement (per EvalCtx), its
+// result cached (a hash set for IN). Test is the left operand of IN/ANY/ALL and Cmp
 // the comparison overload (nil means "=" on equal types). Negate gives NOT
 // EXISTS / NOT IN / NOT (x op ANY ...).
 type Subquery struct {
@@ -42,7 +42,7 @@ type Subquery struct {
 	Typ    types.T
 
 	// cached result of an uncorrelated subquery
-	done    bool
+	doneEC  *exec.EvalCtx
 	res     subResult
 	outerVs []*exec.Vec
 	out     *exec.Vec
@@ -180,12 +180,12 @@ func (e *Subquery) Eval(ec *exec.EvalCtx, c *exec.Chunk) (*exec.Vec, error) {
 			}
 			e.outerVs = append(e.outerVs, v)
 		}
-	} else if !e.done {
+	} else if e.doneEC != ec {
 		res, err := e.run(ec)
 		if err != nil {
 			return nil, err
 		}
-		e.res, e.done = res, true
+		e.res, e.doneEC = res, ec
 	}
 	saved := ec.Outer
 	defer func() { ec.Outer = saved }()
