@@ -66,6 +66,10 @@ type Relation struct {
 	With       map[string]string `json:"with,omitempty"`
 	// DependsOn lists the ids of the relations a view reads.
 	DependsOn []uint32 `json:"depends_on,omitempty"`
+	// StateIDs are the state tables of a materialized view's operators, in
+	// the order the planner allocates them (the view's own rows live
+	// under the view's id).
+	StateIDs []uint32 `json:"state_ids,omitempty"`
 }
 
 // VisibleColumns returns the ordinals of the non-hidden columns.

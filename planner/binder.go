@@ -32,6 +32,11 @@ type Binder struct {
 	Deps map[uint32]bool
 	// params are the parameter nodes created, for type inference.
 	params []*scalar.Param
+	// lazy > 0 while binding expressions PostgreSQL's constant folding
+	// never reaches (COALESCE arguments after a non-null constant, CASE
+	// branches after a constant-true WHEN): errors from folding them are
+	// left to run time, where they are never evaluated.
+	lazy int
 }
 
 type cteDef struct {
@@ -112,7 +117,10 @@ func (b *Binder) bindSetOprList(l *ast.SetOprSelectList, parent *scope) (*Query,
 		return nil, err
 	}
 	defer b.popCTEs()
-	var acc *Query
+	// Bind every operand, then combine them with INTERSECT binding tighter
+	// than UNION and EXCEPT (TiDB's list is flat, left to right).
+	var qs []*Query
+	var ops []ast.SetOprType
 	for i, s := range l.Selects {
 		var q *Query
 		var err error
@@ -130,15 +138,34 @@ func (b *Binder) bindSetOprList(l *ast.SetOprSelectList, parent *scope) (*Query,
 		if err != nil {
 			return nil, err
 		}
-		if i == 0 {
-			acc = q
+		if i > 0 {
+			if op == nil {
+				return nil, types.Errorf(types.CodeSyntaxError, "missing set operator")
+			}
+			ops = append(ops, *op)
+		}
+		qs = append(qs, q)
+	}
+	var terms []*Query
+	var termOps []ast.SetOprType
+	cur := qs[0]
+	for i, op := range ops {
+		if op == ast.Intersect || op == ast.IntersectAll {
+			var err error
+			if cur, err = b.combine(op, cur, qs[i+1]); err != nil {
+				return nil, err
+			}
 			continue
 		}
-		if op == nil {
-			return nil, types.Errorf(types.CodeSyntaxError, "missing set operator")
-		}
-		acc, err = b.combine(*op, acc, q)
-		if err != nil {
+		terms = append(terms, cur)
+		termOps = append(termOps, op)
+		cur = qs[i+1]
+	}
+	terms = append(terms, cur)
+	acc := terms[0]
+	for i, op := range termOps {
+		var err error
+		if acc, err = b.combine(op, acc, terms[i+1]); err != nil {
 			return nil, err
 		}
 	}
@@ -318,6 +345,9 @@ func (b *Binder) bindSelect(s *ast.SelectStmt, parent *scope) (*Query, error) {
 		if containsAgg(s.Where) {
 			return nil, types.Errorf(types.CodeGroupingError, "aggregate functions are not allowed in WHERE")
 		}
+		if containsWindow(s.Where) {
+			return nil, types.Errorf(types.CodeWindowingError, "window functions are not allowed in WHERE")
+		}
 		w, err := b.bindExpr(s.Where, sc, nil)
 		if err != nil {
 			return nil, err
@@ -358,6 +388,11 @@ func (b *Binder) bindSelect(s *ast.SelectStmt, parent *scope) (*Query, error) {
 	var win *winScope
 	if hasWindow(s) {
 		var err error
+		if agg != nil {
+			if err = agg.preRegister(b, s); err != nil {
+				return nil, err
+			}
+		}
 		win, node, err = b.bindWindows(s, sc, agg, node)
 		if err != nil {
 			return nil, err
@@ -370,15 +405,23 @@ func (b *Binder) bindSelect(s *ast.SelectStmt, parent *scope) (*Query, error) {
 	var cols []Column
 	for _, f := range fields {
 		if f.WildCard != nil {
-			if agg != nil {
-				return nil, types.Errorf(types.CodeGroupingError, "SELECT * is not allowed with GROUP BY")
-			}
 			tbl := f.WildCard.Table.O
 			if tbl != "" && !sc.hasTable(tbl) {
 				return nil, types.Errorf(types.CodeUndefinedTable, "missing FROM-clause entry for table %q", tbl)
 			}
 			for i, c := range sc.cols {
-				if c.Hidden || sc.usingHidden[i] || (tbl != "" && c.Table != tbl) {
+				if c.Hidden || (tbl == "" && sc.usingHidden[i]) || (tbl != "" && c.Table != tbl) {
+					continue
+				}
+				if agg != nil {
+					// Each column must be grouped, as if written out.
+					ce := &ast.ColumnNameExpr{Name: &ast.ColumnName{Table: ast.NewCIStr(c.Table), Name: ast.NewCIStr(c.Name)}}
+					e, err := b.bindExpr(ce, sc, ctx)
+					if err != nil {
+						return nil, err
+					}
+					exprs = append(exprs, e)
+					cols = append(cols, Column{Name: c.Name, Type: e.Type()})
 					continue
 				}
 				exprs = append(exprs, b.liftCol(ctx, i, c))
@@ -463,6 +506,21 @@ func (b *Binder) bindSelect(s *ast.SelectStmt, parent *scope) (*Query, error) {
 	}
 	node = &Project{In: node, Exprs: exprs, Cols: cols}
 
+	if hasDistinctOn && len(keys) > 0 {
+		left := map[int]bool{}
+		for _, c := range onCols {
+			left[c] = true
+		}
+		for _, k := range keys {
+			if len(left) == 0 {
+				break
+			}
+			if !left[k.Col] {
+				return nil, types.Errorf(types.CodeInvalidColumnRef, "SELECT DISTINCT ON expressions must match initial ORDER BY expressions")
+			}
+			delete(left, k.Col)
+		}
+	}
 	if hasDistinctOn {
 		// Sort by the ON keys first (then the ORDER BY), keep the first row.
 		var dk []SortKey
@@ -669,6 +727,17 @@ func (b *Binder) bindFrom(j *ast.Join, parent *scope) (Node, []Column, map[int]b
 	if err != nil {
 		return nil, nil, nil, err
 	}
+	ltabs := map[string]bool{}
+	for _, c := range lcols {
+		if c.Table != "" {
+			ltabs[c.Table] = true
+		}
+	}
+	for _, c := range rcols {
+		if c.Table != "" && ltabs[c.Table] {
+			return nil, nil, nil, types.Errorf("42712", "table name %q specified more than once", c.Table)
+		}
+	}
 	cols := append(append([]Column(nil), lcols...), rcols...)
 	hidden := map[int]bool{}
 	for k := range lh {
@@ -690,6 +759,10 @@ func (b *Binder) bindFrom(j *ast.Join, parent *scope) (Node, []Column, map[int]b
 		if cond, ok := sql.IsFullJoin(j); ok {
 			kind = JoinFull
 			onExpr = cond
+			if names, ok := sql.AsUsing(cond); ok {
+				onExpr = nil
+				j.Using = names
+			}
 		}
 	}
 	sc := &scope{cols: cols, parent: parent, usingHidden: hidden}
@@ -706,17 +779,19 @@ func (b *Binder) bindFrom(j *ast.Join, parent *scope) (Node, []Column, map[int]b
 	}
 	using := j.Using
 	if j.NaturalJoin {
-		for _, lc := range lcols {
-			if lc.Hidden {
+		for i, lc := range lcols {
+			if lc.Hidden || lh[i] {
 				continue
 			}
-			for _, rc := range rcols {
-				if rc.Name == lc.Name && !rc.Hidden {
+			for k, rc := range rcols {
+				if rc.Name == lc.Name && !rc.Hidden && !rh[k] {
 					using = append(using, &ast.ColumnName{Name: ast.NewCIStr(lc.Name)})
 				}
 			}
 		}
 	}
+	var merged []exec.Expr
+	var mcols []Column
 	if len(using) > 0 {
 		lsc := &scope{cols: lcols, usingHidden: lh}
 		rsc := &scope{cols: rcols, usingHidden: rh}
@@ -732,9 +807,6 @@ func (b *Binder) bindFrom(j *ast.Join, parent *scope) (Node, []Column, map[int]b
 			if li < 0 || ri < 0 {
 				return nil, nil, nil, types.Errorf(types.CodeUndefinedColumn, "column %q specified in USING clause does not exist in %s table", u.Name.O, map[bool]string{true: "left", false: "right"}[li < 0])
 			}
-			if kind == JoinFull {
-				return nil, nil, nil, types.Errorf(types.CodeFeatureNotSupported, "FULL JOIN with USING is not supported; use ON")
-			}
 			l := &exec.ColRef{Idx: li, Typ: lcols[li].Type, Name: u.Name.O}
 			r := &exec.ColRef{Idx: len(lcols) + ri, Typ: rcols[ri].Type, Name: u.Name.O}
 			eq, err := b.binaryOp("=", l, r)
@@ -742,14 +814,52 @@ func (b *Binder) bindFrom(j *ast.Join, parent *scope) (Node, []Column, map[int]b
 				return nil, nil, nil, err
 			}
 			conds = append(conds, eq)
-			if kind == JoinRight {
-				hidden[li] = true
-			} else {
-				hidden[len(lcols)+ri] = true
+			// The merged column: the left value (right for RIGHT JOIN,
+			// COALESCE of both for FULL JOIN), in the common type.
+			t, err := commonType(l.Type(), r.Type(), "JOIN/USING")
+			if err != nil {
+				return nil, nil, nil, err
 			}
+			if t.Family == types.Unknown {
+				t = types.TText
+			}
+			lm, err := coerce(&exec.ColRef{Idx: li, Typ: lcols[li].Type, Name: u.Name.O}, t)
+			if err != nil {
+				return nil, nil, nil, err
+			}
+			rm, err := coerce(&exec.ColRef{Idx: len(lcols) + ri, Typ: rcols[ri].Type, Name: u.Name.O}, t)
+			if err != nil {
+				return nil, nil, nil, err
+			}
+			m := lm
+			switch kind {
+			case JoinRight:
+				m = rm
+			case JoinFull:
+				m = mkCoalesce([]exec.Expr{lm, rm}, t)
+			}
+			merged = append(merged, m)
+			mcols = append(mcols, Column{Name: u.Name.O, Type: t})
+			hidden[li] = true
+			hidden[len(lcols)+ri] = true
 		}
 	}
-	return &Join{Kind: kind, L: ln, R: rn, Conds: conds}, cols, hidden, nil
+	var node Node = &Join{Kind: kind, L: ln, R: rn, Conds: conds}
+	if len(merged) > 0 {
+		// PostgreSQL lists the merged USING columns first.
+		exprs := merged
+		for i, c := range cols {
+			exprs = append(exprs, &exec.ColRef{Idx: i, Typ: c.Type, Name: c.Name})
+		}
+		outCols := append(mcols, cols...)
+		shifted := map[int]bool{}
+		for k := range hidden {
+			shifted[k+len(merged)] = true
+		}
+		node = &Project{In: node, Exprs: exprs, Cols: outCols}
+		cols, hidden = outCols, shifted
+	}
+	return node, cols, hidden, nil
 }
 
 func (b *Binder) bindFromNode(n ast.ResultSetNode, parent *scope) (Node, []Column, map[int]bool, error) {
@@ -761,6 +871,9 @@ func (b *Binder) bindFromNode(n ast.ResultSetNode, parent *scope) (Node, []Colum
 }
 
 func (b *Binder) bindTableSource(n ast.ResultSetNode, parent *scope) (Node, []Column, error) {
+	if tf, ok := sql.AsTableFunc(n); ok {
+		return b.bindTableFunc(tf, parent)
+	}
 	if w, ok := sql.AsWindowTVF(n); ok {
 		return nil, nil, types.Errorf(types.CodeFeatureNotSupported, "window table function %s is not supported yet", w.Kind)
 	}
@@ -774,6 +887,9 @@ func (b *Binder) bindTableSource(n ast.ResultSetNode, parent *scope) (Node, []Co
 		case *ast.TableName:
 			nd, cols, err = b.bindTableName(src, alias)
 		case *ast.SelectStmt, *ast.SetOprStmt:
+			if alias == "" {
+				return nil, nil, types.Errorf(types.CodeSyntaxError, "subquery in FROM must have an alias")
+			}
 			var q *Query
 			q, err = b.bindQueryIn(src, nil)
 			if err == nil {
@@ -966,6 +1082,18 @@ func (b *Binder) bindExpr(e ast.ExprNode, sc *scope, ctx *exprCtx) (exec.Expr, e
 		}
 		return nil, types.Errorf(types.CodeFeatureNotSupported, "unsupported unary operator %s", x.Op)
 	case *ast.IsNullExpr:
+		if row, ok := x.Expr.(*ast.RowExpr); ok {
+			// ROW(...) IS [NOT] NULL: every field is [not] null.
+			var cs []exec.Expr
+			for _, f := range row.Values {
+				v, err := b.bindExpr(f, sc, ctx)
+				if err != nil {
+					return nil, err
+				}
+				cs = append(cs, mkIsNull(v, x.Not))
+			}
+			return mkAnd(cs), nil
+		}
 		v, err := b.bindExpr(x.Expr, sc, ctx)
 		if err != nil {
 			return nil, err
@@ -1160,6 +1288,11 @@ func (b *Binder) bindBinary(x *ast.BinaryOperationExpr, sc *scope, ctx *exprCtx)
 	case opcode.LogicXor:
 		return nil, types.Errorf(types.CodeSyntaxError, "syntax error at or near \"XOR\"")
 	}
+	if lr, ok := x.L.(*ast.RowExpr); ok {
+		if rr, ok := x.R.(*ast.RowExpr); ok {
+			return b.rowCompare(x.Op, lr.Values, rr.Values, sc, ctx)
+		}
+	}
 	l, err := b.bindExpr(x.L, sc, ctx)
 	if err != nil {
 		return nil, err
@@ -1175,6 +1308,78 @@ func (b *Binder) bindBinary(x *ast.BinaryOperationExpr, sc *scope, ctx *exprCtx)
 		return b.callFunc("div", []exec.Expr{l, r})
 	}
 	return b.binaryOp(opName(x.Op), l, r)
+}
+
+// rowCompare compares two row constructors field by field, as PostgreSQL
+// does: = and <> pairwise, ordering operators lexicographically.
+func (b *Binder) rowCompare(op opcode.Op, l, r []ast.ExprNode, sc *scope, ctx *exprCtx) (exec.Expr, error) {
+	if len(l) != len(r) {
+		return nil, types.Errorf(types.CodeSyntaxError, "unequal number of entries in row expressions")
+	}
+	name := opName(op)
+	ls := make([]exec.Expr, len(l))
+	rs := make([]exec.Expr, len(r))
+	for i := range l {
+		var err error
+		if ls[i], err = b.bindExpr(l[i], sc, ctx); err != nil {
+			return nil, err
+		}
+		if rs[i], err = b.bindExpr(r[i], sc, ctx); err != nil {
+			return nil, err
+		}
+	}
+	pair := func(i int, o string) (exec.Expr, error) {
+		// Bind afresh: an expression node may appear only once in a tree.
+		lv, err := b.bindExpr(l[i], sc, ctx)
+		if err != nil {
+			return nil, err
+		}
+		rv, err := b.bindExpr(r[i], sc, ctx)
+		if err != nil {
+			return nil, err
+		}
+		return b.binaryOp(o, lv, rv)
+	}
+	switch name {
+	case "=", "<>":
+		cs := make([]exec.Expr, len(l))
+		for i := range l {
+			c, err := b.binaryOp(name, ls[i], rs[i])
+			if err != nil {
+				return nil, err
+			}
+			cs[i] = c
+		}
+		if name == "=" {
+			return mkAnd(cs), nil
+		}
+		return mkOr(cs), nil
+	case "<", "<=", ">", ">=":
+		strict := name[:1]
+		// a1 op' b1 OR (a1 = b1 AND (rest))
+		var acc exec.Expr
+		for i := len(l) - 1; i >= 0; i-- {
+			o := strict
+			if i == len(l)-1 {
+				o = name
+			}
+			c, err := pair(i, o)
+			if err != nil {
+				return nil, err
+			}
+			if acc == nil {
+				acc = c
+				continue
+			}
+			eq, err := pair(i, "=")
+			if err != nil {
+				return nil, err
+			}
+			acc = mkOr([]exec.Expr{c, mkAnd([]exec.Expr{eq, acc})})
+		}
+		return acc, nil
+	}
+	return nil, types.Errorf(types.CodeFeatureNotSupported, "operator %s is not supported for row expressions", name)
 }
 
 // distinctOp builds IS [NOT] DISTINCT FROM (negate=false: NOT DISTINCT).
@@ -1203,13 +1408,64 @@ func (b *Binder) callFunc(name string, args []exec.Expr) (exec.Expr, error) {
 	if err != nil {
 		return nil, err
 	}
+	// A strict function with a NULL constant argument is NULL, whatever
+	// its other arguments (PostgreSQL simplifies it so at plan time).
+	if !o.NullCall && !o.Volatile {
+		for _, a := range cargs {
+			if c, ok := a.(*exec.Const); ok && c.Val.Null {
+				return &exec.Const{Val: types.Null, Typ: o.Ret}, nil
+			}
+		}
+	}
 	f := mkFunc(o, cargs)
 	// Fold constant calls now so literal errors surface at bind time and
 	// every row does not recompute them.
-	return foldConst(f)
+	folded, err := foldConst(f)
+	if err != nil && b.lazy > 0 {
+		return f, nil
+	}
+	return folded, err
 }
 
 func (b *Binder) bindIn(x *ast.PatternInExpr, sc *scope, ctx *exprCtx) (exec.Expr, error) {
+	if row, ok := x.Expr.(*ast.RowExpr); ok && x.Sel == nil {
+		// (a, b) IN ((1, 2), ...): an OR of row comparisons.
+		var ors []exec.Expr
+		for _, le := range x.List {
+			r, ok := le.(*ast.RowExpr)
+			if !ok {
+				return nil, types.Errorf(types.CodeFeatureNotSupported, "IN with a row on the left needs rows in the list")
+			}
+			c, err := b.rowCompare(opcode.EQ, row.Values, r.Values, sc, ctx)
+			if err != nil {
+				return nil, err
+			}
+			ors = append(ors, c)
+		}
+		var e exec.Expr = ors[0]
+		if len(ors) > 1 {
+			e = mkOr(ors)
+		}
+		if x.Not {
+			e = mkNot(e)
+		}
+		return e, nil
+	}
+	if x.Sel == nil && len(x.List) == 1 {
+		// PostgreSQL turns x IN (y) into x = y (x NOT IN (y) into x <> y).
+		v, err := b.bindExpr(x.Expr, sc, ctx)
+		if err != nil {
+			return nil, err
+		}
+		y, err := b.bindExpr(x.List[0], sc, ctx)
+		if err != nil {
+			return nil, err
+		}
+		if x.Not {
+			return b.binaryOp("<>", v, y)
+		}
+		return b.binaryOp("=", v, y)
+	}
 	v, err := b.bindExpr(x.Expr, sc, ctx)
 	if err != nil {
 		return nil, err
@@ -1264,6 +1520,8 @@ func (b *Binder) bindCase(x *ast.CaseExpr, sc *scope, ctx *exprCtx) (exec.Expr, 
 	}
 	conds := make([]exec.Expr, len(x.WhenClauses))
 	results := make([]exec.Expr, len(x.WhenClauses))
+	lazyFrom := b.lazy
+	defer func() { b.lazy = lazyFrom }()
 	for i, w := range x.WhenClauses {
 		c, err := b.bindExpr(w.Expr, sc, ctx)
 		if err != nil {
@@ -1277,8 +1535,25 @@ func (b *Binder) bindCase(x *ast.CaseExpr, sc *scope, ctx *exprCtx) (exec.Expr, 
 			return nil, err
 		}
 		conds[i] = c
+		var k exec.Const
+		isConst := false
+		if scalar.IsConst(c) {
+			if d, err := scalar.EvalConst(&exec.EvalCtx{}, c); err == nil {
+				k, isConst = exec.Const{Val: d}, true
+			}
+		}
+		never := isConst && (k.Val.Null || !k.Val.B)
+		if never {
+			b.lazy++
+		}
 		if results[i], err = b.bindExpr(w.Result, sc, ctx); err != nil {
 			return nil, err
+		}
+		if never {
+			b.lazy--
+		}
+		if isConst && !k.Val.Null && k.Val.B {
+			b.lazy++ // later branches are unreachable
 		}
 	}
 	var els exec.Expr
@@ -1287,10 +1562,12 @@ func (b *Binder) bindCase(x *ast.CaseExpr, sc *scope, ctx *exprCtx) (exec.Expr, 
 			return nil, err
 		}
 	}
-	all := append([]exec.Expr(nil), results...)
+	// PostgreSQL resolves the ELSE result first, then the THEN results.
+	var all []exec.Expr
 	if els != nil {
 		all = append(all, els)
 	}
+	all = append(all, results...)
 	t, err := commonTypeOf(all, "CASE")
 	if err != nil {
 		return nil, err

@@ -1,6 +1,7 @@
 package planner
 
 import (
+	"fmt"
 	"strings"
 
 	"github.com/pingcap/tidb/pkg/parser/ast"
@@ -33,12 +34,31 @@ func (b *Binder) bindFuncCall(x *ast.FuncCallExpr, sc *scope, ctx *exprCtx) (exe
 	if n, ok := sql.AsParam(x); ok {
 		return b.param(n)
 	}
+	if op, l, r, ok := sql.AsOperator(x); ok {
+		lv, err := b.bindExpr(l, sc, ctx)
+		if err != nil {
+			return nil, err
+		}
+		rv, err := b.bindExpr(r, sc, ctx)
+		if err != nil {
+			return nil, err
+		}
+		return b.binaryOp(op, lv, rv)
+	}
 	name := x.FnName.L
 	if aggregateNames[name] {
 		return nil, types.Errorf(types.CodeGroupingError, "aggregate function calls cannot be nested or used here")
 	}
 	args := make([]exec.Expr, len(x.Args))
+	lazyFrom := b.lazy
+	defer func() { b.lazy = lazyFrom }()
 	for i, a := range x.Args {
+		if name == "coalesce" && i > 0 {
+			// Arguments after a non-null constant are never evaluated.
+			if c, ok := args[i-1].(*exec.Const); ok && !c.Val.Null && b.lazy == lazyFrom {
+				b.lazy++
+			}
+		}
 		if te, ok := a.(*ast.TimeUnitExpr); ok {
 			args[i] = &exec.Const{Val: types.NewString(strings.ToLower(te.Unit.String())), Typ: types.TText}
 			continue
@@ -54,6 +74,27 @@ func (b *Binder) bindFuncCall(x *ast.FuncCallExpr, sc *scope, ctx *exprCtx) (exe
 		args[i] = v
 	}
 	switch name {
+	case "pg_typeof":
+		// PostgreSQL returns regtype; its text form is the type's name.
+		if len(args) == 1 {
+			return &exec.Const{Val: types.NewString(regtypeName(args[0].Type())), Typ: types.TText}, nil
+		}
+	case sql.MarkerConcat:
+		name = "concat"
+	case "concat":
+		// a || b || c, as TiDB's PIPES_AS_CONCAT parses it.
+		if len(args) < 2 {
+			return nil, types.Errorf(types.CodeSyntaxError, "syntax error at or near \"||\"")
+		}
+		acc := args[0]
+		for _, a := range args[1:] {
+			v, err := b.binaryOp("||", acc, a)
+			if err != nil {
+				return nil, err
+			}
+			acc = v
+		}
+		return acc, nil
 	case "__pg_is_distinct", "__pg_is_not_distinct":
 		return b.distinctOp(args[0], args[1], name == "__pg_is_distinct")
 	case "coalesce", "greatest", "least", "ifnull":
@@ -113,6 +154,10 @@ func (b *Binder) bindFuncCall(x *ast.FuncCallExpr, sc *scope, ctx *exprCtx) (exe
 		return b.callFunc(fn, args)
 	case "substring", "substr", "mid":
 		return b.callFunc("substr", args)
+	case "position":
+		if len(args) == 2 { // POSITION(a IN b)
+			return b.callFunc("strpos", []exec.Expr{args[1], args[0]})
+		}
 	case "locate":
 		if len(args) == 2 { // POSITION(a IN b) arrives as locate(a, b)
 			return b.callFunc("strpos", []exec.Expr{args[1], args[0]})
@@ -226,6 +271,44 @@ type aggScope struct {
 	aggKeys   []string
 	from      *scope
 	post      *scope
+	orderKey  string // the ORDER BY of ordered aggregates, "" if none
+	byNode    map[ast.ExprNode]int
+}
+
+// preRegister binds every aggregate call of the select list and ORDER BY
+// now, so that the aggregation's output columns are fixed before window
+// functions are planned over it.
+func (a *aggScope) preRegister(b *Binder, s *ast.SelectStmt) error {
+	var err error
+	visit := func(root ast.Node) {
+		// f returns whether to descend into n's children.
+		walkAST(root, func(n ast.Node) bool {
+			if err != nil {
+				return false
+			}
+			if _, isSub := n.(*ast.SubqueryExpr); isSub {
+				return false
+			}
+			if e, ok := n.(ast.ExprNode); ok {
+				if name, args, distinct, ok := isAggCall(e); ok {
+					_, err = a.aggRef(b, e, name, args, distinct)
+					return false
+				}
+			}
+			return true
+		})
+	}
+	for _, f := range s.Fields.Fields {
+		if f.Expr != nil {
+			visit(f.Expr)
+		}
+	}
+	if s.OrderBy != nil {
+		for _, it := range s.OrderBy.Items {
+			visit(it.Expr)
+		}
+	}
+	return err
 }
 
 // isAggCall reports whether e is an aggregate call (not a window call).
@@ -268,8 +351,12 @@ func (a *aggScope) match(b *Binder, e ast.ExprNode, sc *scope) (exec.Expr, error
 		}
 	}
 	if cn, ok := e.(*ast.ColumnNameExpr); ok {
-		if _, isCol := be.(*exec.ColRef); isCol {
-			return nil, types.Errorf(types.CodeGroupingError, "column %q must appear in the GROUP BY clause or be used in an aggregate function", qualName(cn.Name.Table.O, cn.Name.Name.O))
+		if cr, isCol := be.(*exec.ColRef); isCol {
+			tbl := cn.Name.Table.O
+			if cr.Idx < len(a.from.cols) && a.from.cols[cr.Idx].Table != "" {
+				tbl = a.from.cols[cr.Idx].Table // PostgreSQL names the range variable
+			}
+			return nil, types.Errorf(types.CodeGroupingError, "column %q must appear in the GROUP BY clause or be used in an aggregate function", qualName(tbl, cn.Name.Name.O))
 		}
 		return be, nil // an outer reference: constant for this query
 	}
@@ -277,11 +364,34 @@ func (a *aggScope) match(b *Binder, e ast.ExprNode, sc *scope) (exec.Expr, error
 }
 
 func (a *aggScope) aggRef(b *Binder, e ast.ExprNode, name string, args []ast.ExprNode, distinct bool) (exec.Expr, error) {
+	if i, ok := a.byNode[e]; ok { // bound before (decoding markers changed its text)
+		idx := len(a.groupKeys) + i
+		return &exec.ColRef{Idx: idx, Typ: a.node.Cols[idx].Type, Name: a.node.Cols[idx].Name}, nil
+	}
 	key := astKey(e)
 	for i, k := range a.aggKeys {
 		if k == key {
 			idx := len(a.groupKeys) + i
 			return &exec.ColRef{Idx: idx, Typ: a.node.Cols[idx].Type, Name: a.node.Cols[idx].Name}, nil
+		}
+	}
+	var filter exec.Expr
+	if cond, ok := sql.AsFilter(e); ok {
+		if containsAgg(cond) {
+			return nil, types.Errorf(types.CodeGroupingError, "aggregate functions are not allowed in FILTER")
+		}
+		f, err := b.bindExpr(cond, a.from, nil)
+		if err != nil {
+			return nil, err
+		}
+		if filter, err = coerceBool(f, "FILTER"); err != nil {
+			return nil, err
+		}
+	}
+	if items, ok := sql.AsAggOrder(e); ok {
+		args = args[:len(args)-1]
+		if err := a.orderInput(b, items); err != nil {
+			return nil, err
 		}
 	}
 	var bargs []exec.Expr
@@ -316,12 +426,70 @@ func (a *aggScope) aggRef(b *Binder, e ast.ExprNode, name string, args []ast.Exp
 			}
 		}
 	}
+	if a.byNode == nil {
+		a.byNode = map[ast.ExprNode]int{}
+	}
+	a.byNode[e] = len(a.aggKeys)
 	a.aggKeys = append(a.aggKeys, key)
-	a.node.Aggs = append(a.node.Aggs, AggCall{Name: name, Args: bargs, Distinct: distinct, Ret: ret})
+	a.node.Aggs = append(a.node.Aggs, AggCall{Name: name, Args: bargs, Distinct: distinct, Filter: filter, Ret: ret})
 	a.node.Cols = append(a.node.Cols, Column{Name: name, Type: ret})
 	a.post.cols = append(a.post.cols, Column{Name: "?" + name + "?", Type: ret})
 	idx := len(a.node.Cols) - 1
 	return &exec.ColRef{Idx: idx, Typ: ret, Name: key}, nil
+}
+
+// orderInput implements agg(... ORDER BY ...): the aggregate's input is
+// sorted by the items (the hash aggregate accumulates each group in input
+// order). Every ordered aggregate of one query must use the same ORDER BY.
+func (a *aggScope) orderInput(b *Binder, items []sql.AggOrderItem) error {
+	var exprs []exec.Expr
+	key := ""
+	for _, it := range items {
+		if containsAgg(it.Expr) {
+			return types.Errorf(types.CodeGroupingError, "aggregate function calls cannot be nested")
+		}
+		v, err := b.bindExpr(it.Expr, a.from, nil)
+		if err != nil {
+			return err
+		}
+		if v.Type().Family == types.Unknown {
+			v, _ = coerce(v, types.TText)
+		}
+		exprs = append(exprs, v)
+		nf := it.Desc
+		if it.NullsFirst != nil {
+			nf = *it.NullsFirst
+		}
+		key += fmt.Sprintf("%s/%v/%v;", v, it.Desc, nf)
+	}
+	if a.orderKey != "" {
+		if a.orderKey != key {
+			return types.Errorf(types.CodeFeatureNotSupported, "aggregates with different ORDER BY clauses in one query are not supported")
+		}
+		return nil
+	}
+	a.orderKey = key
+	in := a.node.In
+	cols := in.Schema()
+	pe := make([]exec.Expr, 0, len(cols)+len(exprs))
+	pc := make([]Column, 0, len(cols)+len(exprs))
+	back := make([]exec.Expr, len(cols))
+	for i, c := range cols {
+		pe = append(pe, &exec.ColRef{Idx: i, Typ: c.Type, Name: c.Name})
+		back[i] = &exec.ColRef{Idx: i, Typ: c.Type, Name: c.Name}
+		pc = append(pc, c)
+	}
+	keys := make([]SortKey, len(items))
+	for i, v := range exprs {
+		keys[i] = SortKey{Col: len(pe), Desc: items[i].Desc, NullsFirst: items[i].Desc}
+		if items[i].NullsFirst != nil {
+			keys[i].NullsFirst = *items[i].NullsFirst
+		}
+		pe = append(pe, v)
+		pc = append(pc, Column{Name: "?order?", Type: v.Type()})
+	}
+	a.node.In = &Project{In: &Sort{In: &Project{In: in, Exprs: pe, Cols: pc}, Keys: keys}, Exprs: back, Cols: append([]Column(nil), cols...)}
+	return nil
 }
 
 // isCountStarArg: TiDB turns count(*) into count(1).
@@ -491,9 +659,12 @@ func (b *Binder) bindWindows(s *ast.SelectStmt, from *scope, agg *aggScope, in N
 	w := &winScope{}
 	var wcalls []WindowCall
 	for _, c := range calls {
-		if c.Spec.Name.O != "" || c.Spec.Ref.O != "" {
-			return nil, nil, types.Errorf(types.CodeFeatureNotSupported, "named windows are not supported")
+		spec, err := resolveWindowSpec(c.Spec, s.WindowSpecs, 0)
+		if err != nil {
+			return nil, nil, err
 		}
+		orig := c
+		c := &ast.WindowFuncExpr{Name: c.Name, Args: c.Args, Distinct: c.Distinct, IgnoreNull: c.IgnoreNull, FromLast: c.FromLast, Spec: spec}
 		name := strings.ToLower(c.Name)
 		if c.Distinct {
 			return nil, nil, types.Errorf(types.CodeFeatureNotSupported, "DISTINCT is not implemented for window functions")
@@ -557,9 +728,19 @@ func (b *Binder) bindWindows(s *ast.SelectStmt, from *scope, agg *aggScope, in N
 				return nil, nil, err
 			}
 			wc.Frame = f
+			if !f.Rows && ((!f.StartUnbounded && !f.StartCurrent) || (!f.EndUnbounded && !f.EndCurrent)) {
+				if len(wc.OrderBy) != 1 {
+					return nil, nil, types.Errorf(types.CodeWindowingError, "RANGE with offset PRECEDING/FOLLOWING requires exactly one ORDER BY column")
+				}
+				switch cols[wc.OrderBy[0].Col].Type.Family {
+				case types.Int16, types.Int32, types.Int64, types.Float32, types.Float64:
+				default:
+					return nil, nil, types.Errorf(types.CodeFeatureNotSupported, "RANGE with offset PRECEDING/FOLLOWING is supported only for integer and floating-point ORDER BY columns")
+				}
+			}
 		}
 		wcalls = append(wcalls, wc)
-		w.keys = append(w.keys, astKey(c))
+		w.keys = append(w.keys, astKey(orig))
 		w.types = append(w.types, wc.Ret)
 	}
 	pre := &Project{In: in, Exprs: exprs, Cols: cols}
@@ -569,6 +750,60 @@ func (b *Binder) bindWindows(s *ast.SelectStmt, from *scope, agg *aggScope, in N
 		outCols = append(outCols, Column{Name: wc.Name, Type: wc.Ret})
 	}
 	return w, &Window{In: pre, Calls: wcalls, Cols: outCols}, nil
+}
+
+// resolveWindowSpec expands references to named windows (WINDOW w AS
+// (...)): OVER w, and OVER (w ORDER BY ...), as PostgreSQL does.
+func resolveWindowSpec(spec ast.WindowSpec, defs []ast.WindowSpec, depth int) (ast.WindowSpec, error) {
+	ref := spec.Ref.O
+	if spec.OnlyAlias || (ref == "" && spec.Name.O != "" && spec.PartitionBy == nil && spec.OrderBy == nil && spec.Frame == nil && depth == 0) {
+		ref = spec.Name.O
+	}
+	if ref == "" {
+		return spec, nil
+	}
+	if depth > len(defs) {
+		return spec, types.Errorf(types.CodeSyntaxError, "window %q is defined circularly", ref)
+	}
+	var def *ast.WindowSpec
+	for i := range defs {
+		if defs[i].Name.L == strings.ToLower(ref) {
+			def = &defs[i]
+			break
+		}
+	}
+	if def == nil {
+		return spec, types.Errorf(types.CodeUndefinedObject, "window %q does not exist", ref)
+	}
+	base := *def
+	base.Name = ast.CIStr{}
+	base.OnlyAlias = false
+	if def.Ref.O != "" {
+		d := *def
+		d.Name = ast.CIStr{}
+		r, err := resolveWindowSpec(d, defs, depth+1)
+		if err != nil {
+			return spec, err
+		}
+		base = r
+	}
+	if spec.OnlyAlias || spec.Ref.O == "" {
+		return base, nil
+	}
+	if spec.PartitionBy != nil {
+		return spec, types.Errorf(types.CodeWindowingError, "cannot override PARTITION BY clause of window %q", ref)
+	}
+	if spec.OrderBy != nil {
+		if base.OrderBy != nil {
+			return spec, types.Errorf(types.CodeWindowingError, "cannot override ORDER BY clause of window %q", ref)
+		}
+		base.OrderBy = spec.OrderBy
+	}
+	if base.Frame != nil {
+		return spec, types.Errorf(types.CodeWindowingError, "cannot copy window %q because it has a frame clause", ref)
+	}
+	base.Frame = spec.Frame
+	return base, nil
 }
 
 func isStarArg(a ast.ExprNode) bool {
@@ -604,8 +839,11 @@ func bindFrame(f *ast.FrameClause) (*WindowFrame, error) {
 			if ok {
 				n, ok2 = v.GetValue().(int64)
 			}
-			if !ok2 || !wf.Rows {
-				return types.Errorf(types.CodeFeatureNotSupported, "only ROWS frames with constant integer offsets are supported")
+			if !ok2 {
+				return types.Errorf(types.CodeFeatureNotSupported, "only constant integer frame offsets are supported")
+			}
+			if n < 0 {
+				return types.Errorf("22013", "frame starting offset must not be negative")
 			}
 			if fb.Type == ast.Preceding {
 				n = -n
@@ -693,4 +931,58 @@ func containsSubquery(e ast.Node) bool {
 		return !found
 	})
 	return found
+}
+
+// regtypeName is a type's name as regtype prints it (no type modifier).
+func regtypeName(t types.T) string {
+	n := t.String()
+	if i := strings.IndexByte(n, '('); i > 0 {
+		n = n[:i]
+	}
+	return n
+}
+
+// bindTableFunc binds a function in FROM. generate_series over integers is
+// the one supported; its arguments must be constant for the statement.
+func (b *Binder) bindTableFunc(tf *sql.TableFunc, parent *scope) (Node, []Column, error) {
+	if tf.Name != "generate_series" {
+		return nil, nil, types.Errorf(types.CodeUndefinedFunction, "function %s does not exist as a table function", tf.Name)
+	}
+	if len(tf.Args) < 2 || len(tf.Args) > 3 {
+		return nil, nil, types.Errorf(types.CodeUndefinedFunction, "function generate_series needs 2 or 3 arguments")
+	}
+	args := make([]exec.Expr, len(tf.Args))
+	t := types.TInt4
+	for i, a := range tf.Args {
+		v, err := b.bindExpr(a, &scope{parent: parent}, nil)
+		if err != nil {
+			return nil, nil, err
+		}
+		if !v.Type().IsInteger() && v.Type().Family != types.Unknown {
+			return nil, nil, types.Errorf(types.CodeFeatureNotSupported, "generate_series over %s is not supported", v.Type())
+		}
+		if v.Type().Family == types.Int64 {
+			t = types.TInt8
+		}
+		if !isConstExpr(v) {
+			return nil, nil, types.Errorf(types.CodeFeatureNotSupported, "generate_series arguments must be constants")
+		}
+		args[i] = v
+	}
+	for i := range args {
+		var err error
+		if args[i], err = coerce(args[i], t); err != nil {
+			return nil, nil, err
+		}
+	}
+	alias := tf.Alias
+	if alias == "" {
+		alias = "generate_series"
+	}
+	col := tf.Column
+	if col == "" {
+		col = alias
+	}
+	cols := []Column{{Name: col, Table: alias, Type: t}}
+	return &TableFunc{Name: tf.Name, Args: args, Cols: cols}, cols, nil
 }

@@ -133,6 +133,10 @@ func substitute(c exec.Expr, exprs []exec.Expr) (exec.Expr, bool) {
 		if !isCol {
 			return x
 		}
+		if cr.Idx >= len(exprs) { // an aggregate's result, not a group key
+			ok = false
+			return x
+		}
 		src, isSrc := exprs[cr.Idx].(*exec.ColRef)
 		if !isSrc {
 			ok = false

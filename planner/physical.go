@@ -63,6 +63,23 @@ func (p *PhysBuilder) Build(n Node) (exec.Operator, error) {
 			rows[i] = row
 		}
 		return batch.NewValues(colTypes(x.Cols), rows), nil
+	case *TableFunc:
+		var vals []int64
+		for _, a := range x.Args {
+			d, err := scalar.EvalConst(p.EC, a)
+			if err != nil {
+				return nil, err
+			}
+			if d.Null {
+				return batch.NewValues(colTypes(x.Cols), nil), nil
+			}
+			vals = append(vals, d.I)
+		}
+		step := int64(1)
+		if len(vals) == 3 {
+			step = vals[2]
+		}
+		return batch.NewGenerateSeries(x.Cols[0].Type, vals[0], vals[1], step), nil
 	case *Project:
 		in, err := p.Build(x.In)
 		if err != nil {

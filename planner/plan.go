@@ -41,6 +41,15 @@ type Values struct {
 	Rows [][]exec.Expr
 }
 
+// TableFunc is a set-returning function in FROM (generate_series).
+type TableFunc struct {
+	Name string
+	Args []exec.Expr
+	Cols []Column
+}
+
+func (n *TableFunc) Schema() []Column { return n.Cols }
+
 // Project computes expressions over its input.
 type Project struct {
 	In    Node

@@ -15,6 +15,7 @@
 //	__pg_cast(expr, 'type')        AsCast       expr::type, CAST(expr AS type), typed literals
 //	__pg_param(n)                  AsParam      $n
 //	__pg_full_join(cond)           IsFullJoin   a FULL JOIN b ON cond (emitted as LEFT JOIN)
+//	__pg_using(a, ...)             AsUsing      a FULL JOIN b USING (a, ...), inside __pg_full_join
 //	__pg_nulls_first(x)            AsNullsOrder ORDER BY x NULLS FIRST
 //	__pg_nulls_last(x)             AsNullsOrder ORDER BY x NULLS LAST
 //	__pg_is_distinct(a, b)         AsIsDistinct a IS DISTINCT FROM b
@@ -24,6 +25,8 @@
 //	__pg_window('kind', col, ...)  AsWindowTVF  TUMBLE/HOP/SESSION table functions in FROM
 //	__pg_table_func('f', args...)  AsTableFunc  other functions in FROM (generate_series(1, 3) AS g(n))
 //	__pg_col_aliases('a', ...)     AsColumnAliases  FROM rel AS x(a, ...)
+//	__pg_op('op', l, r)            AsOperator   l -> r, l ->> r, #> #>> @> <@ ? ?| ?& (jsonb)
+//	__pg_concat(a, ...)            (by name)    the function concat(a, ...); TiDB's concat(a, b) is a || b
 //	__pg_agg_order(x, ...)         AsAggOrder   string_agg(s, ',' ORDER BY x DESC), with __pg_desc(x)
 //
 // Other rewrites produce ordinary TiDB syntax: a ^ b becomes power(a, b),

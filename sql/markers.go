@@ -24,6 +24,9 @@ const (
 	MarkerColAliases    = "__pg_col_aliases"
 	MarkerAggOrder      = "__pg_agg_order"
 	MarkerDesc          = "__pg_desc"
+	MarkerOp            = "__pg_op"
+	MarkerConcat        = "__pg_concat"
+	MarkerUsing         = "__pg_using"
 	markerPrefix        = "__pg_"
 )
 
@@ -344,5 +347,37 @@ func AsAggOrder(e ast.ExprNode) ([]AggOrderItem, bool) {
 		out = append(out, it)
 	}
 	f.Args = f.Args[:len(f.Args)-1]
+	return out, true
+}
+
+// AsOperator decodes __pg_op('op', l, r), written for PostgreSQL binary
+// operators TiDB cannot parse (the jsonb operators -> ->> #> #>> @> <@ ? ?| ?&).
+func AsOperator(e ast.ExprNode) (op string, l, r ast.ExprNode, ok bool) {
+	f, ok := markerCall(e, MarkerOp)
+	if !ok || len(f.Args) != 3 {
+		return "", nil, nil, false
+	}
+	op, ok = stringValue(f.Args[0])
+	if !ok {
+		return "", nil, nil, false
+	}
+	return op, f.Args[1], f.Args[2], true
+}
+
+// AsUsing decodes __pg_using(a, b, ...), the condition of FULL JOIN r
+// USING (a, b, ...) (see IsFullJoin); it returns the column names.
+func AsUsing(e ast.ExprNode) ([]*ast.ColumnName, bool) {
+	f, ok := markerCall(e, MarkerUsing)
+	if !ok || len(f.Args) == 0 {
+		return nil, false
+	}
+	out := make([]*ast.ColumnName, len(f.Args))
+	for i, a := range f.Args {
+		c, ok := a.(*ast.ColumnNameExpr)
+		if !ok || c.Name.Table.O != "" {
+			return nil, false
+		}
+		out[i] = c.Name
+	}
 	return out, true
 }

@@ -150,6 +150,17 @@ func (r *rewriter) emitWord(items []item, i int) {
 		r.emitW(quoteIdent(t.Val), t.Pos)
 		return
 	}
+	if (t.Val == "variance" || t.Val == "stddev") && i+1 < len(items) && items[i+1].isParen() && !(i > 0 && items[i-1].isP(".")) {
+		// TiDB reads these as MySQL's population aggregates; PostgreSQL's
+		// are the sample ones.
+		r.emitW(map[string]string{"variance": "var_samp", "stddev": "stddev_samp"}[t.Val], t.Pos)
+		return
+	}
+	if t.Val == "concat" && i+1 < len(items) && items[i+1].isParen() && !(i > 0 && items[i-1].isP(".")) {
+		// TiDB parses a || b as concat(a, b); keep real concat() calls apart.
+		r.emitW(MarkerConcat, t.Pos)
+		return
+	}
 	r.emitW(t.Val, t.Pos)
 }
 
@@ -190,7 +201,10 @@ func (r *rewriter) seq(items []item) {
 			}
 			// (VALUES ...) [AS] alias (cols)
 			if it.firstIs("values") {
-				j, alias, cols := scanAlias(items, i+1)
+				j, alias, cols := i+1, "", []string(nil)
+				if !r.lastWordIs("as") { // not a CTE body: WITH c AS (VALUES ...)
+					j, alias, cols = scanAlias(items, i+1)
+				}
 				r.emit("(", it.tok.Pos)
 				r.values(it.kids, cols)
 				r.emit(")", it.close.Pos)
@@ -263,6 +277,16 @@ func (r *rewriter) seq(items []item) {
 			}
 			r.values(items[j:], nil)
 			return
+		case t.Val == "materialized" && next.isParen() && r.lastWordIs("as"):
+			// WITH c AS MATERIALIZED (...): a planner hint only
+		case t.Val == "not" && next.is("materialized") && i+2 < len(items) && items[i+2].isParen() && r.lastWordIs("as"):
+			i++
+		case t.Val == "default" && next.is("values") && (i+2 == len(items) || items[i+2].isP(";")):
+			// INSERT INTO t DEFAULT VALUES → INSERT INTO t VALUES ()
+			r.emitW("values", t.Pos)
+			r.emit("(", next.tok.Pos)
+			r.emit(")", next.tok.Pos)
+			i++
 		case (t.Val == "isnull" || t.Val == "notnull") && !next.isParen() && r.operandBefore():
 			r.emitW("is", t.Pos)
 			if t.Val == "notnull" {
@@ -509,7 +533,25 @@ func (r *rewriter) op(items []item, i int) int {
 	case "!~":
 		r.emitW("not", t.Pos)
 		r.emitW("regexp", t.Pos)
-	case "~*", "!~*", "->", "->>", "#>", "#>>", "@>", "<@", "?|", "?&", "&&", "`", "?", "@", ":":
+	case "->", "->>", "#>", "#>>", "@>", "<@", "?|", "?&", "?":
+		// jsonb operators: PostgreSQL's "any other operator" precedence,
+		// which binds tighter than comparisons; written as __pg_op('op', l, r).
+		left := r.popPrimary()
+		end := primaryEnd(items, i+1)
+		if left == nil || end == i+1 {
+			r.fail(errNear(r.text, t))
+			return len(items)
+		}
+		r.emitW(MarkerOp, t.Pos)
+		r.emit("(", t.Pos)
+		r.emit(quoteString(t.Val), t.Pos)
+		r.emit(",", t.Pos)
+		r.out = append(r.out, left...)
+		r.emit(",", t.Pos)
+		r.seq(items[i+1 : end])
+		r.emit(")", t.Pos)
+		return end - 1
+	case "~*", "!~*", "&&", "`", "@", ":":
 		r.notSupported(t.Pos, "operator does not exist: %s", t.Val)
 	case "#":
 		// PostgreSQL's bitwise XOR; '#' starts a comment in MySQL.
@@ -875,8 +917,21 @@ func (r *rewriter) fullJoin(items []item, i int) int {
 		}
 		k++
 	}
+	if k < len(items) && items[k].is("using") && k+1 < len(items) && items[k+1].isParen() {
+		// FULL JOIN r USING (a, b) → LEFT JOIN r ON __pg_full_join(__pg_using(a, b))
+		r.emitW("left", t.Pos)
+		r.emitW("join", t.Pos)
+		r.seq(items[j:k])
+		r.emitW("on", items[k].tok.Pos)
+		r.emitW(MarkerFullJoin, items[k].tok.Pos)
+		r.emit("(", items[k].tok.Pos)
+		r.emitW(MarkerUsing, items[k].tok.Pos)
+		r.group(items[k+1])
+		r.emit(")", items[k].tok.Pos)
+		return k + 1
+	}
 	if k >= len(items) || !items[k].is("on") {
-		r.notSupported(t.Pos, "FULL JOIN is only supported with an ON condition")
+		r.notSupported(t.Pos, "FULL JOIN is only supported with an ON or USING condition")
 		return len(items)
 	}
 	r.emitW("left", t.Pos)
@@ -1181,13 +1236,13 @@ done:
 	}
 	r.emitW("limit", pos)
 	if hasCount {
-		r.limitValue(count)
+		r.limitValue(count, "LIMIT")
 	} else {
 		r.emit(maxLimit, pos)
 	}
 	if off != nil {
 		r.emitW("offset", pos)
-		r.limitValue(off)
+		r.limitValue(off, "OFFSET")
 	}
 	return j - 1
 }
@@ -1418,7 +1473,11 @@ func (r *rewriter) tableFunc(items []item, i int) int {
 // limitValue emits a LIMIT or OFFSET value. TiDB only takes literals and
 // '?' there, so $n becomes '?' whose ParamMarkerExpr gets Order n after
 // parsing (see AsParam).
-func (r *rewriter) limitValue(v []item) {
+func (r *rewriter) limitValue(v []item, what string) {
+	if len(v) == 2 && v[0].isP("-") && !v[1].group && v[1].tok.Kind == tkNumber && strings.Trim(v[1].tok.Val, "0.") != "" {
+		r.fail(types.Errorf("2201W", "%s must not be negative", what))
+		return
+	}
 	if len(v) == 1 && !v[0].group && v[0].tok.Kind == tkParam {
 		n, err := strconv.Atoi(v[0].tok.Val)
 		if err != nil || n <= 0 {

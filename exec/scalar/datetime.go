@@ -206,13 +206,13 @@ func init() {
 	reg("*", sig(tF8, tIv), tIv, kern2(floats, ivs, ivs, swap(ivMul)))
 	reg("/", sig(tIv, tF8), tIv, kern2(ivs, floats, ivs, ivDiv))
 
-	Register(&Overload{Name: "now", Ret: tTSTZ, Fn: nowFn(func(ec *exec.EvalCtx) types.Datum {
+	Register(&Overload{Name: "now", Ret: tTSTZ, Volatile: true, Fn: nowFn(func(ec *exec.EvalCtx) types.Datum {
 		return types.NewInt(types.TimestampFromTime(ec.Now))
 	})})
-	Register(&Overload{Name: "localtimestamp", Ret: tTS, Fn: nowFn(func(ec *exec.EvalCtx) types.Datum {
+	Register(&Overload{Name: "localtimestamp", Ret: tTS, Volatile: true, Fn: nowFn(func(ec *exec.EvalCtx) types.Datum {
 		return types.NewInt(types.TimestampFromTime(ec.Now))
 	})})
-	Register(&Overload{Name: "current_date", Ret: tDate, Fn: nowFn(func(ec *exec.EvalCtx) types.Datum {
+	Register(&Overload{Name: "current_date", Ret: tDate, Volatile: true, Fn: nowFn(func(ec *exec.EvalCtx) types.Datum {
 		return types.NewInt(types.DateFromTimestamp(types.TimestampFromTime(ec.Now)))
 	})})
 	Register(&Overload{Name: "clock_timestamp", Ret: tTSTZ, Volatile: true, Fn: nowFn(func(*exec.EvalCtx) types.Datum {

@@ -330,3 +330,67 @@ func init() {
 		return retBytes(arena, b), nil
 	})})
 }
+
+func init() {
+	gcd := func(a, b int64) int64 {
+		for b != 0 {
+			a, b = b, a%b
+		}
+		if a < 0 {
+			a = -a
+		}
+		return a
+	}
+	for _, t := range []types.T{tI4, tI8} {
+		t := t
+		limit := int64(math.MaxInt64)
+		if t.Family == types.Int32 {
+			limit = math.MaxInt32
+		}
+		reg("gcd", sig(t, t), t, rowFn(func(a []types.Datum, _ *[]byte, _ []types.T) (types.Datum, error) {
+			x, y := a[0].I, a[1].I
+			if (x == math.MinInt64 || y == math.MinInt64) || (t.Family == types.Int32 && (x == math.MinInt32 || y == math.MinInt32)) {
+				if gcd(x, y) > limit || x == -limit-1 && (y == 0 || y == x) {
+					return types.Null, types.Errorf(types.CodeNumericOutOfRange, "%s out of range", t)
+				}
+			}
+			return types.NewInt(gcd(x, y)), nil
+		}))
+		reg("lcm", sig(t, t), t, rowFn(func(a []types.Datum, _ *[]byte, _ []types.T) (types.Datum, error) {
+			x, y := a[0].I, a[1].I
+			if x == 0 || y == 0 {
+				return types.NewInt(0), nil
+			}
+			g := gcd(x, y)
+			q := x / g
+			r := q * y
+			if r/y != q || r > limit || r < -limit {
+				return types.Null, types.Errorf(types.CodeNumericOutOfRange, "%s out of range", t)
+			}
+			if r < 0 {
+				r = -r
+			}
+			return types.NewInt(r), nil
+		}))
+	}
+	reg("factorial", sig(tI8), tNum, rowFn(func(a []types.Datum, _ *[]byte, _ []types.T) (types.Datum, error) {
+		n := a[0].I
+		if n < 0 {
+			return types.Null, types.Errorf(types.CodeInvalidParameterValue, "factorial of a negative number is undefined")
+		}
+		if n > 1000 {
+			return types.Null, types.Errorf(types.CodeNumericOutOfRange, "value overflows numeric format")
+		}
+		var r apd.Decimal
+		r.SetInt64(1)
+		ctx := apd.BaseContext.WithPrecision(10000)
+		for i := int64(2); i <= n; i++ {
+			var m apd.Decimal
+			m.SetInt64(i)
+			if _, err := ctx.Mul(&r, &r, &m); err != nil {
+				return types.Null, err
+			}
+		}
+		return types.NewDecimal(&r), nil
+	}))
+}

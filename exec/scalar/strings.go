@@ -138,6 +138,12 @@ func init() {
 			for k, n := 0, c.Len(); k < n; k++ {
 				r := c.Row(k)
 				p := args[1].Bytes[r]
+				if len(args) == 3 {
+					var err error
+					if p, err = likeEscape(p, args[2].Bytes[r]); err != nil {
+						return err
+					}
+				}
 				if m == nil || !bytes.Equal(p, last) {
 					pp := p
 					if ci {
@@ -163,6 +169,11 @@ func init() {
 	reg("not like", sig(tT, tT), tB, like(false, true))
 	reg("ilike", sig(tT, tT), tB, like(true, false))
 	reg("not ilike", sig(tT, tT), tB, like(true, true))
+	// LIKE ... ESCAPE e
+	reg("like", sig(tT, tT, tT), tB, like(false, false))
+	reg("not like", sig(tT, tT, tT), tB, like(false, true))
+	reg("ilike", sig(tT, tT, tT), tB, like(true, false))
+	reg("not ilike", sig(tT, tT, tT), tB, like(true, true))
 	regex := func(ci, neg bool) KernelFn {
 		return func(_ *exec.EvalCtx, args []*exec.Vec, c *exec.Chunk, out *exec.Vec) error {
 			var last []byte
@@ -575,6 +586,42 @@ type likeTok struct {
 }
 
 // compileLike parses a LIKE pattern with escape character '\'.
+// likeEscape rewrites a pattern with escape character esc (” for none)
+// into the default backslash form compileLike reads.
+func likeEscape(p, esc []byte) ([]byte, error) {
+	var e rune = -1
+	if len(esc) > 0 {
+		var sz int
+		e, sz = utf8.DecodeRune(esc)
+		if sz != len(esc) {
+			return nil, types.Errorf(types.CodeInvalidEscapeSequence, "invalid escape string")
+		}
+	}
+	if e == '\\' {
+		return p, nil
+	}
+	out := make([]byte, 0, len(p)+4)
+	for i := 0; i < len(p); {
+		r, sz := utf8.DecodeRune(p[i:])
+		i += sz
+		switch {
+		case r == e:
+			if i >= len(p) {
+				return nil, types.Errorf(types.CodeInvalidEscapeSequence, "LIKE pattern must not end with escape character")
+			}
+			r2, sz2 := utf8.DecodeRune(p[i:])
+			i += sz2
+			out = append(out, '\\')
+			out = utf8.AppendRune(out, r2)
+		case r == '\\':
+			out = append(out, '\\', '\\')
+		default:
+			out = utf8.AppendRune(out, r)
+		}
+	}
+	return out, nil
+}
+
 func compileLike(p []byte) (*likeMatcher, error) {
 	var toks []likeTok
 	for i := 0; i < len(p); {

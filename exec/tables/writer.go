@@ -18,6 +18,10 @@ type Writer struct {
 // NewWriter starts a statement's batch.
 func (s *Store) NewWriter() *Writer { return &Writer{st: s.st, b: s.st.NewBatch()} }
 
+// Batch is the statement's batch, for writing view state atomically with
+// the table changes.
+func (w *Writer) Batch() *state.Batch { return w.b }
+
 // Close discards an uncommitted batch.
 func (w *Writer) Close() {
 	if w.b != nil {

@@ -114,7 +114,7 @@ func uniqueName(table string, cols []string, _ int) string {
 
 func (s *session) createView(x *sql.CreateView) error {
 	if x.Materialized {
-		return types.Errorf(types.CodeFeatureNotSupported, "CREATE MATERIALIZED VIEW is not supported yet")
+		return s.createMaterializedView(x)
 	}
 	if existing := s.e.cat.Get(x.Name); existing != nil {
 		if x.IfNotExists {
@@ -255,6 +255,12 @@ func (s *session) drop(x *sql.Drop) error {
 			return err
 		}
 		for _, d := range dropped {
+			if d.Kind == catalog.KindMaterializedView {
+				s.e.views.remove(d.ID)
+				if err := s.e.dropState(d); err != nil {
+					return err
+				}
+			}
 			if d.Kind == catalog.KindTable {
 				if err := s.e.tables.DropTable(s.e.tableDesc(d)); err != nil {
 					return err

@@ -90,7 +90,10 @@ func (s *session) prepareInsert(b *planner.Binder, n *ast.InsertStmt) (func(cont
 	}
 	// Target columns.
 	var target []int
-	if len(n.Columns) == 0 {
+	defaultValues := n.Select == nil && len(n.Columns) == 0 && len(n.Lists) == 1 && len(n.Lists[0]) == 0
+	if defaultValues {
+		// DEFAULT VALUES (written VALUES ()): every column takes its default.
+	} else if len(n.Columns) == 0 {
 		target = rel.VisibleColumns()
 	} else {
 		seen := map[int]bool{}
@@ -209,6 +212,7 @@ func (s *session) prepareInsert(b *planner.Binder, n *ast.InsertStmt) (func(cont
 		}
 		var count int64
 		row := make([]types.Datum, len(rel.Columns))
+		changes := s.e.newChangeBuffer(rel, w, ec)
 		for {
 			c, err := op.Next()
 			if err != nil {
@@ -241,8 +245,14 @@ func (s *session) prepareInsert(b *planner.Binder, n *ast.InsertStmt) (func(cont
 				if err := w.Insert(desc, row); err != nil {
 					return "", err
 				}
+				if err := changes.add(exec.OpInsert, row); err != nil {
+					return "", err
+				}
 				count++
 			}
+		}
+		if err := changes.flush(); err != nil {
+			return "", err
 		}
 		if err := w.Commit(); err != nil {
 			return "", err
@@ -363,8 +373,12 @@ func (s *session) prepareUpdate(b *planner.Binder, n *ast.UpdateStmt) (func(cont
 		defer w.Close()
 		// Remove every old row first, so that keys moving between rows in
 		// one statement do not collide with rows about to move away.
+		changes := s.e.newChangeBuffer(rel, w, ec)
 		for _, old := range olds {
 			if err := w.Delete(desc, old); err != nil {
+				return "", err
+			}
+			if err := changes.add(exec.OpDelete, old); err != nil {
 				return "", err
 			}
 		}
@@ -375,6 +389,12 @@ func (s *session) prepareUpdate(b *planner.Binder, n *ast.UpdateStmt) (func(cont
 			if err := w.Insert(desc, nr); err != nil {
 				return "", err
 			}
+			if err := changes.add(exec.OpInsert, nr); err != nil {
+				return "", err
+			}
+		}
+		if err := changes.flush(); err != nil {
+			return "", err
 		}
 		if err := w.Commit(); err != nil {
 			return "", err
@@ -455,10 +475,17 @@ func (s *session) prepareDelete(b *planner.Binder, n *ast.DeleteStmt) (func(cont
 		desc := s.e.tableDesc(rel)
 		w := s.e.tables.NewWriter()
 		defer w.Close()
+		changes := s.e.newChangeBuffer(rel, w, ec)
 		for _, old := range olds {
 			if err := w.Delete(desc, old); err != nil {
 				return "", err
 			}
+			if err := changes.add(exec.OpDelete, old); err != nil {
+				return "", err
+			}
+		}
+		if err := changes.flush(); err != nil {
+			return "", err
 		}
 		if err := w.Commit(); err != nil {
 			return "", err

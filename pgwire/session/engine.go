@@ -35,6 +35,7 @@ type Engine struct {
 	sessions atomic.Int64
 	rowCount sync.Map // table id -> *atomic.Int64
 	rowIDs   rowIDs
+	views    views
 }
 
 // Open opens (creating if needed) the database in opts.DataDir.
@@ -56,6 +57,10 @@ func Open(opts Options) (*Engine, error) {
 		return nil, fmt.Errorf("load catalog: %w", err)
 	}
 	e.cat = cat
+	if err := e.loadViews(); err != nil {
+		st.Close()
+		return nil, fmt.Errorf("load materialized views: %w", err)
+	}
 	return e, nil
 }
 

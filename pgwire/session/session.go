@@ -404,9 +404,12 @@ func (s *session) prepareDescribe(name string) (pgwire.Statement, error) {
 }
 
 func (s *session) prepareExplain(x *sql.Explain) (pgwire.Statement, error) {
+	if cv, ok := x.Stmt.(*sql.CreateView); ok && cv.Materialized {
+		return s.explainStream(cv)
+	}
 	q, ok := x.Stmt.(*sql.Query)
 	if !ok {
-		return nil, types.Errorf(types.CodeFeatureNotSupported, "EXPLAIN is supported for queries only")
+		return nil, types.Errorf(types.CodeFeatureNotSupported, "EXPLAIN is supported for queries and CREATE MATERIALIZED VIEW")
 	}
 	b := &planner.Binder{Cat: s.e.cat, Phys: &planner.PhysBuilder{}}
 	bq, err := b.BindQuery(q.Node)

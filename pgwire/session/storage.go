@@ -8,6 +8,7 @@ import (
 
 	"github.com/streamsql/streamsql/catalog"
 	"github.com/streamsql/streamsql/exec"
+	"github.com/streamsql/streamsql/exec/stream"
 	"github.com/streamsql/streamsql/exec/tables"
 	"github.com/streamsql/streamsql/planner"
 	"github.com/streamsql/streamsql/state"
@@ -32,6 +33,9 @@ func (v *readView) Close() {
 }
 
 func (v *readView) Scan(rel *catalog.Relation, path *planner.AccessPath) (exec.Operator, error) {
+	if rel.Kind == catalog.KindMaterializedView {
+		return stream.NewMaterializedScan(v.snap, rel.ID, rel.Types()), nil
+	}
 	d := v.e.tableDesc(rel)
 	var tp *tables.Path
 	if path != nil {

@@ -1,0 +1,141 @@
+package stream
+
+import (
+	"context"
+
+	"github.com/streamsql/streamsql/exec"
+	"github.com/streamsql/streamsql/state"
+	"github.com/streamsql/streamsql/types"
+)
+
+// Materialize is a materialized view's storage: it applies each delta to a
+// multiset of rows kept in state and passes the delta on (ops normalised),
+// so views on views and sinks can be chained after it.
+//
+// State (table stateID):
+//
+//	stateID | vnode(row) | memcmp(row) → uvarint count ++ state.AppendRow(row)
+//
+// vnode(row) is state.VNodeOf(state.HashDatums(types, row)). The count is
+// the row's multiplicity (views need no unique key). Rows that are equal but
+// encode alike in memcomparable form (numerics 1.5 and 1.50) share one key;
+// the value keeps the representation of the first one inserted. A delete of
+// a row that is not stored fails with SQLSTATE XX000.
+type Materialize struct {
+	id      uint32
+	ts      []types.T
+	row     []types.Datum
+	key     []byte
+	scratch []byte
+	ops     []exec.Op
+	out     exec.Chunk
+}
+
+// NewMaterialize returns the storage operator of a view with column types ts.
+func NewMaterialize(stateID uint32, ts []types.T) *Materialize {
+	return &Materialize{id: stateID, ts: ts}
+}
+
+// Types implements Operator.
+func (m *Materialize) Types() []types.T { return m.ts }
+
+// Push implements Operator.
+func (m *Materialize) Push(ctx *Ctx, _ int, c *exec.Chunk, emit func(*exec.Chunk) error) error {
+	n := c.Len()
+	if n == 0 {
+		return nil
+	}
+	for k := 0; k < n; k++ {
+		r := c.Row(k)
+		m.row = rowOf(c, r, m.row)
+		m.key = rowKey(m.key[:0], m.id, m.ts, m.row)
+		if _, _, err := addCount(ctx.State, m.key, Sign(c, r), m.ts, m.row, &m.scratch); err != nil {
+			return err
+		}
+	}
+	if emit == nil {
+		return nil
+	}
+	m.ops = normOps(c, m.ops)
+	m.out = exec.Chunk{Cols: c.Cols, N: c.N, Sel: c.Sel, Ops: m.ops}
+	return emit(&m.out)
+}
+
+// Reader is what MaterializedScan reads from: state.Snapshot, state.Batch
+// and state.Store satisfy it.
+type Reader interface {
+	NewIter(lower, upper []byte) (*state.Iter, error)
+}
+
+// materializedScan reads a materialized view back as a batch operator.
+type materializedScan struct {
+	r    Reader
+	id   uint32
+	ts   []types.T
+	it   *state.Iter
+	ok   bool
+	left int64 // repetitions of the current row still to emit
+	row  []types.Datum
+	out  *exec.Chunk
+}
+
+// NewMaterializedScan returns a batch operator producing the rows of the
+// view stored by a Materialize with the same stateID and types, each
+// repeated its count times, in key order (vnode, then row).
+func NewMaterializedScan(r Reader, stateID uint32, ts []types.T) exec.Operator {
+	return &materializedScan{r: r, id: stateID, ts: ts}
+}
+
+func (s *materializedScan) Init(context.Context) error {
+	p := state.TablePrefix(s.id)
+	it, err := s.r.NewIter(p, state.PrefixEnd(p))
+	if err != nil {
+		return err
+	}
+	s.it = it
+	s.ok = it.First()
+	s.left = 0
+	s.out = exec.NewChunk(s.ts)
+	return nil
+}
+
+func (s *materializedScan) Next() (*exec.Chunk, error) {
+	s.out.Reset()
+	for s.out.N < exec.DefaultChunkSize {
+		if s.left == 0 {
+			if !s.ok {
+				break
+			}
+			n, rest, err := decodeCount(s.it.Value())
+			if err != nil {
+				return nil, err
+			}
+			if s.row, err = state.DecodeRowCopy(rest, s.ts, s.row[:0]); err != nil {
+				return nil, err
+			}
+			s.left = n
+			s.ok = s.it.Next()
+			continue
+		}
+		s.out.AppendDatums(s.row)
+		s.left--
+	}
+	if err := s.it.Error(); err != nil {
+		return nil, err
+	}
+	if s.out.N == 0 {
+		return nil, nil
+	}
+	return s.out, nil
+}
+
+func (s *materializedScan) Close() error {
+	if s.it == nil {
+		return nil
+	}
+	err := s.it.Close()
+	s.it = nil
+	return err
+}
+
+func (s *materializedScan) Types() []types.T { return s.ts }

@@ -1,0 +1,364 @@
+package session
+
+import (
+	"context"
+	"sort"
+	"strings"
+
+	"github.com/streamsql/streamsql/catalog"
+	"github.com/streamsql/streamsql/exec"
+	"github.com/streamsql/streamsql/exec/stream"
+	"github.com/streamsql/streamsql/exec/tables"
+	"github.com/streamsql/streamsql/planner"
+	"github.com/streamsql/streamsql/sql"
+	"github.com/streamsql/streamsql/state"
+	"github.com/streamsql/streamsql/types"
+)
+
+// Materialized views are maintained synchronously: a statement that
+// changes a table pushes its changes through every dependent view's
+// dataflow inside the statement's own batch, so the table, its views and
+// views on those views commit atomically. A SELECT (which reads a snapshot)
+// therefore always sees every view consistent with the tables, and a crash
+// can lose or double nothing.
+
+// viewRuntime is a materialized view's compiled dataflow.
+type viewRuntime struct {
+	rel *catalog.Relation
+	g   *planner.StreamGraph
+}
+
+// views is the engine's registry of view dataflows; guarded by writeMu.
+type views struct {
+	byID map[uint32]*viewRuntime
+	// readers maps a relation id to the views reading it, in creation order.
+	readers map[uint32][]uint32
+}
+
+func (v *views) add(rt *viewRuntime) {
+	if v.byID == nil {
+		v.byID, v.readers = map[uint32]*viewRuntime{}, map[uint32][]uint32{}
+	}
+	v.byID[rt.rel.ID] = rt
+	seen := map[uint32]bool{}
+	for _, l := range rt.g.Leaves {
+		if !seen[l.RelID] {
+			seen[l.RelID] = true
+			v.readers[l.RelID] = append(v.readers[l.RelID], rt.rel.ID)
+		}
+	}
+}
+
+func (v *views) remove(id uint32) {
+	delete(v.byID, id)
+	for k, ids := range v.readers {
+		out := ids[:0]
+		for _, x := range ids {
+			if x != id {
+				out = append(out, x)
+			}
+		}
+		v.readers[k] = out
+	}
+}
+
+// pushInto runs chunk c through node (input port) and up to the root,
+// handing the root's output to sink.
+func pushInto(ctx *stream.Ctx, node *planner.StreamNode, port int, c *exec.Chunk, sink func(*exec.Chunk) error) error {
+	return node.Op.Push(ctx, port, c, func(out *exec.Chunk) error {
+		if node.Parent == nil {
+			return sink(out)
+		}
+		return pushInto(ctx, node.Parent, node.Port, out, sink)
+	})
+}
+
+// copyChunk deep-copies the visible rows of c (with their ops).
+func copyChunk(c *exec.Chunk) *exec.Chunk {
+	out := exec.NewChunk(c.Types())
+	for i := 0; i < c.Len(); i++ {
+		r := c.Row(i)
+		row := c.RowDatums(r)
+		for j := range row {
+			row[j] = row[j].Copy()
+		}
+		out.AppendDatums(row)
+		op := exec.OpInsert
+		if c.Ops != nil {
+			op = c.Ops[r]
+		}
+		out.Ops = append(out.Ops, op)
+	}
+	return out
+}
+
+// propagate pushes the change delta of relation relID into every view
+// reading it, and those views' changes on to the views reading them.
+func (e *Engine) propagate(ctx *stream.Ctx, relID uint32, delta *exec.Chunk) error {
+	for _, vid := range e.views.readers[relID] {
+		rt := e.views.byID[vid]
+		var outs []*exec.Chunk
+		sink := func(out *exec.Chunk) error {
+			if len(e.views.readers[vid]) > 0 && out.Len() > 0 {
+				outs = append(outs, copyChunk(out))
+			}
+			return nil
+		}
+		for _, l := range rt.g.Leaves {
+			if l.RelID != relID {
+				continue
+			}
+			if err := pushInto(ctx, l.Node, l.Port, delta, sink); err != nil {
+				return err
+			}
+		}
+		for _, out := range outs {
+			if err := e.propagate(ctx, vid, out); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// hasReaders reports whether changes to relID must be propagated.
+func (e *Engine) hasReaders(relID uint32) bool { return len(e.views.readers[relID]) > 0 }
+
+// changeBuffer collects a statement's row changes to one table and feeds
+// them to the dependent views a chunk at a time.
+type changeBuffer struct {
+	e     *Engine
+	ctx   *stream.Ctx
+	relID uint32
+	c     *exec.Chunk
+}
+
+func (e *Engine) newChangeBuffer(rel *catalog.Relation, w *tables.Writer, ec *exec.EvalCtx) *changeBuffer {
+	if !e.hasReaders(rel.ID) {
+		return nil
+	}
+	return &changeBuffer{e: e, ctx: &stream.Ctx{EC: ec, State: stream.NewBatchState(w.Batch())}, relID: rel.ID, c: exec.NewChunk(rel.Types())}
+}
+
+func (cb *changeBuffer) add(op exec.Op, row []types.Datum) error {
+	if cb == nil {
+		return nil
+	}
+	cb.c.AppendDatums(row)
+	cb.c.Ops = append(cb.c.Ops, op)
+	if cb.c.N >= exec.DefaultChunkSize {
+		return cb.flush()
+	}
+	return nil
+}
+
+func (cb *changeBuffer) flush() error {
+	if cb == nil || cb.c.N == 0 {
+		return nil
+	}
+	err := cb.e.propagate(cb.ctx, cb.relID, cb.c)
+	cb.c = exec.NewChunk(cb.c.Types())
+	return err
+}
+
+// compileView binds and compiles a view's query. alloc supplies state ids.
+func (e *Engine) compileView(q *sql.Query, viewID uint32, alloc planner.IDAlloc) (*planner.Query, *planner.StreamGraph, map[uint32]bool, error) {
+	b := &planner.Binder{Cat: e.cat, Phys: &planner.PhysBuilder{}}
+	bq, err := b.BindQuery(q.Node)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if len(b.ParamTypes) > 0 {
+		return nil, nil, nil, types.Errorf(types.CodeFeatureNotSupported, "materialized views cannot have parameters")
+	}
+	// The plan must not depend on table sizes: it is compiled again at
+	// every start and must find its operators' state where it left it.
+	root := planner.Optimize(bq.Root, nil)
+	g, err := planner.BuildStream(root, viewID, alloc)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return bq, g, b.Deps, nil
+}
+
+func (s *session) createMaterializedView(x *sql.CreateView) error {
+	e := s.e
+	if existing := e.cat.Get(x.Name); existing != nil {
+		if x.IfNotExists {
+			return nil
+		}
+		return types.Errorf(types.CodeDuplicateTable, "relation %q already exists", x.Name)
+	}
+	if x.EmitOnWindowClose {
+		return types.Errorf(types.CodeFeatureNotSupported, "EMIT ON WINDOW CLOSE is not supported yet")
+	}
+	viewID, err := e.cat.AllocID()
+	if err != nil {
+		return err
+	}
+	bq, g, deps, err := e.compileView(x.Query, viewID, e.cat.AllocID)
+	if err != nil {
+		return err
+	}
+	if len(x.Columns) > len(bq.Cols) {
+		return types.Errorf(types.CodeSyntaxError, "CREATE MATERIALIZED VIEW specifies more column names than columns")
+	}
+	rel := &catalog.Relation{ID: viewID, Name: x.Name, Kind: catalog.KindMaterializedView, SQL: x.Query.Text, StateIDs: g.StateIDs}
+	seen := map[string]bool{}
+	for i, c := range bq.Cols {
+		name := c.Name
+		if i < len(x.Columns) {
+			name = x.Columns[i]
+		}
+		if seen[name] {
+			return types.Errorf(types.CodeDuplicateColumn, "column %q specified more than once", name)
+		}
+		seen[name] = true
+		rel.Columns = append(rel.Columns, catalog.Column{Name: name, Type: c.Type})
+	}
+	for id := range deps {
+		rel.DependsOn = append(rel.DependsOn, id)
+	}
+	sort.Slice(rel.DependsOn, func(i, j int) bool { return rel.DependsOn[i] < rel.DependsOn[j] })
+	// Backfill: the current contents of every input, as inserts, in one
+	// batch that commits before the view becomes visible.
+	if err := e.backfill(rel, g); err != nil {
+		e.dropState(rel)
+		return err
+	}
+	if err := e.cat.Create(rel); err != nil {
+		e.dropState(rel)
+		return err
+	}
+	e.views.add(&viewRuntime{rel: rel, g: g})
+	return nil
+}
+
+func (e *Engine) backfill(rel *catalog.Relation, g *planner.StreamGraph) error {
+	w := e.tables.NewWriter()
+	defer w.Close()
+	ec := &exec.EvalCtx{Ctx: context.Background()}
+	sctx := &stream.Ctx{EC: ec, State: stream.NewBatchState(w.Batch())}
+	discard := func(*exec.Chunk) error { return nil }
+	for _, nd := range g.Initial {
+		init, ok := nd.Op.(interface{ InitialOutput() *exec.Chunk })
+		if !ok {
+			continue
+		}
+		if c := init.InitialOutput(); c != nil && nd.Parent != nil {
+			if err := pushInto(sctx, nd.Parent, nd.Port, c, discard); err != nil {
+				return err
+			}
+		}
+	}
+	for _, cl := range g.Consts {
+		c := exec.NewChunk(cl.Types)
+		for _, r := range cl.Rows {
+			c.AppendDatums(r)
+		}
+		if err := pushInto(sctx, cl.Node, cl.Port, c, discard); err != nil {
+			return err
+		}
+	}
+	view := e.newReadView()
+	defer view.Close()
+	for _, l := range g.Leaves {
+		src := e.cat.GetByID(l.RelID)
+		if src == nil {
+			return types.Errorf(types.CodeUndefinedTable, "relation %d does not exist", l.RelID)
+		}
+		op, err := view.Scan(src, nil)
+		if err != nil {
+			return err
+		}
+		if err := op.Init(ec.Ctx); err != nil {
+			return err
+		}
+		for {
+			c, err := op.Next()
+			if err != nil {
+				op.Close()
+				return err
+			}
+			if c == nil {
+				break
+			}
+			if err := pushInto(sctx, l.Node, l.Port, c, discard); err != nil {
+				op.Close()
+				return err
+			}
+		}
+		op.Close()
+	}
+	return w.Commit()
+}
+
+// dropState deletes a view's stored rows and operator state.
+func (e *Engine) dropState(rel *catalog.Relation) error {
+	ids := append([]uint32{rel.ID}, rel.StateIDs...)
+	b := e.store.NewBatch()
+	defer b.Close()
+	for _, id := range ids {
+		p := state.TablePrefix(id)
+		if err := b.DeleteRange(p, state.PrefixEnd(p)); err != nil {
+			return err
+		}
+	}
+	return b.Commit(true)
+}
+
+// loadViews rebuilds the dataflow of every materialized view at startup,
+// in id order so that views on views find their inputs registered.
+func (e *Engine) loadViews() error {
+	var mvs []*catalog.Relation
+	for _, r := range e.cat.List() {
+		if r.Kind == catalog.KindMaterializedView {
+			mvs = append(mvs, r)
+		}
+	}
+	sort.Slice(mvs, func(i, j int) bool { return mvs[i].ID < mvs[j].ID })
+	for _, r := range mvs {
+		stmts, err := sql.Parse(r.SQL)
+		if err != nil {
+			return err
+		}
+		q, ok := stmts[0].(*sql.Query)
+		if !ok {
+			return types.Errorf(types.CodeInternal, "materialized view %q has an invalid definition", r.Name)
+		}
+		next := 0
+		ids := r.StateIDs
+		alloc := func() (uint32, error) {
+			if next >= len(ids) {
+				return 0, types.Errorf(types.CodeInternal, "materialized view %q: plan needs more state tables than recorded", r.Name)
+			}
+			next++
+			return ids[next-1], nil
+		}
+		_, g, _, err := e.compileView(q, r.ID, alloc)
+		if err != nil {
+			return err
+		}
+		e.views.add(&viewRuntime{rel: r, g: g})
+	}
+	return nil
+}
+
+// explainStream shows the dataflow CREATE MATERIALIZED VIEW would build,
+// without creating anything (state table numbers are placeholders).
+func (s *session) explainStream(x *sql.CreateView) (*utilStmt, error) {
+	next := uint32(0)
+	alloc := func() (uint32, error) { next++; return next, nil }
+	_, g, _, err := s.e.compileView(x.Query, 0, alloc)
+	if err != nil {
+		return nil, err
+	}
+	text := planner.ExplainStream(g)
+	return &utilStmt{tag: "EXPLAIN", cols: textCols("QUERY PLAN"), rows: func(context.Context) ([][]types.Datum, error) {
+		var out [][]types.Datum
+		for _, l := range strings.Split(strings.TrimRight(text, "\n"), "\n") {
+			out = append(out, []types.Datum{types.NewString(l)})
+		}
+		return out, nil
+	}}, nil
+}

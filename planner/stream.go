@@ -1,0 +1,433 @@
+package planner
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/streamsql/streamsql/catalog"
+	"github.com/streamsql/streamsql/exec"
+	"github.com/streamsql/streamsql/exec/batch"
+	"github.com/streamsql/streamsql/exec/scalar"
+	"github.com/streamsql/streamsql/exec/stream"
+	"github.com/streamsql/streamsql/types"
+)
+
+// StreamNode is one operator of a materialized view's dataflow. Its output
+// goes to input port Port of Parent; the root's output is the view's own
+// change stream.
+type StreamNode struct {
+	Op     stream.Operator
+	Parent *StreamNode
+	Port   int
+	// Desc is the operator's description for EXPLAIN.
+	Desc string
+	// StateID is the state table the operator keeps, 0 if stateless.
+	StateID  uint32
+	children []*StreamNode
+}
+
+// StreamLeaf is where the changes of one upstream relation enter.
+type StreamLeaf struct {
+	RelID uint32
+	Node  *StreamNode // the first operator fed (a pass-through filter)
+	Port  int
+}
+
+// ConstLeaf feeds constant rows (VALUES) into the dataflow once, when the
+// view is created.
+type ConstLeaf struct {
+	Rows  [][]types.Datum
+	Types []types.T
+	Node  *StreamNode
+	Port  int
+}
+
+// StreamGraph is a compiled materialized view.
+type StreamGraph struct {
+	Root   *StreamNode
+	Leaves []StreamLeaf
+	Consts []ConstLeaf
+	// Initial lists operators that produce output before any input (a
+	// global aggregate's row over an empty input).
+	Initial []*StreamNode
+	// StateIDs are the state tables used, in allocation order.
+	StateIDs []uint32
+}
+
+// IDAlloc supplies state table ids while compiling a view: fresh ones at
+// CREATE time, the recorded ones (in the same order) when a view is rebuilt
+// at startup.
+type IDAlloc func() (uint32, error)
+
+// notIncremental is the error for query shapes views cannot maintain.
+func notIncremental(what string) error {
+	e := types.Errorf(types.CodeFeatureNotSupported, "%s is not supported in a materialized view", what)
+	e.Hint = "Incremental maintenance supports projections, filters, joins, GROUP BY aggregates, DISTINCT, UNION ALL and ORDER BY ... LIMIT."
+	return e
+}
+
+// BuildStream compiles a view's plan into a dataflow ending in a
+// Materialize operator whose state table is viewID.
+func BuildStream(n Node, viewID uint32, alloc IDAlloc) (*StreamGraph, error) {
+	g := &StreamGraph{}
+	sb := &streamBuilder{g: g, alloc: func() (uint32, error) {
+		id, err := alloc()
+		if err == nil {
+			g.StateIDs = append(g.StateIDs, id)
+		}
+		return id, err
+	}}
+	root := &StreamNode{Op: stream.NewMaterialize(viewID, colTypes(n.Schema())), Desc: "Materialize", StateID: viewID}
+	if err := sb.build(n, root, 0); err != nil {
+		return nil, err
+	}
+	g.Root = root
+	return g, nil
+}
+
+type streamBuilder struct {
+	g     *StreamGraph
+	alloc IDAlloc
+}
+
+func (sb *streamBuilder) attach(op stream.Operator, desc string, stateID uint32, parent *StreamNode, port int) *StreamNode {
+	nd := &StreamNode{Op: op, Parent: parent, Port: port, Desc: desc, StateID: stateID}
+	parent.children = append(parent.children, nd)
+	return nd
+}
+
+func checkExprs(es ...exec.Expr) error {
+	for _, e := range es {
+		if e == nil {
+			continue
+		}
+		var bad error
+		scalar.Walk(e, func(x exec.Expr) bool {
+			switch y := x.(type) {
+			case *scalar.Subquery:
+				bad = notIncremental("a subquery in an expression")
+			case *scalar.Param:
+				bad = notIncremental("a parameter")
+			case *scalar.Func:
+				if y.O.Volatile {
+					bad = notIncremental(fmt.Sprintf("the volatile function %s()", y.O.Name))
+				}
+			}
+			return bad == nil
+		})
+		if bad != nil {
+			return bad
+		}
+	}
+	return nil
+}
+
+// build compiles n so that its output feeds port of parent.
+func (sb *streamBuilder) build(n Node, parent *StreamNode, port int) error {
+	switch x := n.(type) {
+	case *Scan:
+		if x.Rel.Kind != catalog.KindTable && x.Rel.Kind != catalog.KindMaterializedView {
+			return notIncremental("reading a " + string(x.Rel.Kind))
+		}
+		if err := checkExprs(x.Filters...); err != nil {
+			return err
+		}
+		var pred exec.Expr = &exec.Const{Val: types.NewBool(true), Typ: types.TBool}
+		if len(x.Filters) > 0 {
+			pred = mkAnd(x.Filters)
+		}
+		nd := sb.attach(stream.NewFilter(pred), "Filter "+pred.String(), 0, parent, port)
+		sb.g.Leaves = append(sb.g.Leaves, StreamLeaf{RelID: x.Rel.ID, Node: nd, Port: 0})
+		nd.Desc = fmt.Sprintf("Source %s", x.Rel.Name)
+		if len(x.Filters) > 0 {
+			nd.Desc += " filter " + pred.String()
+		}
+		return nil
+	case *Values:
+		rows := make([][]types.Datum, len(x.Rows))
+		for i, r := range x.Rows {
+			row := make([]types.Datum, len(r))
+			for j, e := range r {
+				d, err := scalar.EvalConst(&exec.EvalCtx{}, e)
+				if err != nil {
+					return err
+				}
+				row[j] = d
+			}
+			rows[i] = row
+		}
+		pass := &exec.Const{Val: types.NewBool(true), Typ: types.TBool}
+		nd := sb.attach(stream.NewFilter(pass), fmt.Sprintf("Values (%d rows)", len(rows)), 0, parent, port)
+		sb.g.Consts = append(sb.g.Consts, ConstLeaf{Rows: rows, Types: colTypes(x.Cols), Node: nd})
+		return nil
+	case *Project:
+		if err := checkExprs(x.Exprs...); err != nil {
+			return err
+		}
+		nd := sb.attach(stream.NewProject(x.Exprs), "Project "+exprList(x.Exprs), 0, parent, port)
+		return sb.build(x.In, nd, 0)
+	case *Filter:
+		if err := checkExprs(x.Conds...); err != nil {
+			return err
+		}
+		pred := mkAnd(x.Conds)
+		nd := sb.attach(stream.NewFilter(pred), "Filter "+pred.String(), 0, parent, port)
+		return sb.build(x.In, nd, 0)
+	case *Join:
+		return sb.buildJoin(x, parent, port)
+	case *Aggregate:
+		return sb.buildAgg(x, parent, port)
+	case *Distinct:
+		if x.On != nil {
+			// DISTINCT ON (k) ... ORDER BY: the first row per k is a
+			// top-1 per group.
+			s, ok := x.In.(*Sort)
+			if !ok {
+				return notIncremental("DISTINCT ON without ORDER BY")
+			}
+			id, err := sb.alloc()
+			if err != nil {
+				return err
+			}
+			op := stream.NewTopN(id, colTypes(s.Schema()), x.On, toSortKeys(s.Keys), 0, 1)
+			nd := sb.attach(op, fmt.Sprintf("GroupTopN limit 1 group by %v (state %d)", x.On, id), id, parent, port)
+			return sb.build(s.In, nd, 0)
+		}
+		id, err := sb.alloc()
+		if err != nil {
+			return err
+		}
+		nd := sb.attach(stream.NewDistinct(id, colTypes(x.Schema())), fmt.Sprintf("Distinct (state %d)", id), id, parent, port)
+		return sb.build(x.In, nd, 0)
+	case *SetOp:
+		if x.Kind != SetUnion {
+			return notIncremental("INTERSECT/EXCEPT")
+		}
+		target, tport := parent, port
+		if !x.All {
+			id, err := sb.alloc()
+			if err != nil {
+				return err
+			}
+			target = sb.attach(stream.NewDistinct(id, colTypes(x.Cols)), fmt.Sprintf("Distinct (state %d)", id), id, parent, port)
+			tport = 0
+		}
+		u := sb.attach(stream.NewUnionAll(colTypes(x.Cols)), "UnionAll", 0, target, tport)
+		if err := sb.build(x.L, u, 0); err != nil {
+			return err
+		}
+		return sb.build(x.R, u, 1)
+	case *Sort:
+		// A view has no order; ORDER BY without LIMIT does not change its
+		// contents.
+		return sb.build(x.In, parent, port)
+	case *Limit:
+		s, ok := x.In.(*Sort)
+		if !ok {
+			return notIncremental("LIMIT without ORDER BY")
+		}
+		count, offset := int64(-1), int64(0)
+		if x.Count != nil {
+			d, err := scalar.EvalConst(&exec.EvalCtx{}, x.Count)
+			if err != nil {
+				return err
+			}
+			if !d.Null {
+				count = d.I
+			}
+		}
+		if x.Offset != nil {
+			d, err := scalar.EvalConst(&exec.EvalCtx{}, x.Offset)
+			if err != nil {
+				return err
+			}
+			if !d.Null {
+				offset = d.I
+			}
+		}
+		if count < 0 {
+			return sb.build(s.In, parent, port)
+		}
+		id, err := sb.alloc()
+		if err != nil {
+			return err
+		}
+		op := stream.NewTopN(id, colTypes(s.Schema()), nil, toSortKeys(s.Keys), offset, count)
+		nd := sb.attach(op, fmt.Sprintf("TopN limit %d offset %d (state %d)", count, offset, id), id, parent, port)
+		return sb.build(s.In, nd, 0)
+	case *Window:
+		return notIncremental("a window function")
+	}
+	return notIncremental(fmt.Sprintf("plan node %T", n))
+}
+
+func (sb *streamBuilder) buildAgg(x *Aggregate, parent *StreamNode, port int) error {
+	exprs := append([]exec.Expr(nil), x.Groups...)
+	groupCols := make([]int, len(x.Groups))
+	for i := range groupCols {
+		groupCols[i] = i
+	}
+	specs := make([]batch.AggSpec, len(x.Aggs))
+	for i, a := range x.Aggs {
+		s := batch.AggSpec{Name: a.Name, Distinct: a.Distinct, Ret: a.Ret, FilterCol: -1}
+		for _, arg := range a.Args {
+			s.Args = append(s.Args, len(exprs))
+			s.ArgTypes = append(s.ArgTypes, arg.Type())
+			exprs = append(exprs, arg)
+		}
+		if a.Filter != nil {
+			s.FilterCol = len(exprs)
+			exprs = append(exprs, a.Filter)
+		}
+		specs[i] = s
+	}
+	if err := checkExprs(exprs...); err != nil {
+		return err
+	}
+	id, err := sb.alloc()
+	if err != nil {
+		return err
+	}
+	inTypes := make([]types.T, len(exprs))
+	for i, e := range exprs {
+		inTypes[i] = e.Type()
+	}
+	var names []string
+	for _, a := range x.Aggs {
+		names = append(names, a.Name)
+	}
+	op, err := stream.NewHashAgg(id, inTypes, groupCols, specs)
+	if err != nil {
+		return err
+	}
+	nd := sb.attach(op, fmt.Sprintf("HashAgg group by [%s] aggs [%s] (state %d)", exprList(x.Groups), strings.Join(names, ", "), id), id, parent, port)
+	if len(groupCols) == 0 {
+		sb.g.Initial = append(sb.g.Initial, nd)
+	}
+	proj := sb.attach(stream.NewProject(exprs), "Project "+exprList(exprs), 0, nd, 0)
+	return sb.build(x.In, proj, 0)
+}
+
+func (sb *streamBuilder) buildJoin(j *Join, parent *StreamNode, port int) error {
+	if err := checkExprs(j.Conds...); err != nil {
+		return err
+	}
+	nl := len(j.L.Schema())
+	nr := len(j.R.Schema())
+	var lkeys, rkeys, residual []exec.Expr
+	for _, c := range j.Conds {
+		if lk, rk, ok := equiParts(c, nl, nr); ok {
+			lkeys = append(lkeys, lk)
+			rkeys = append(rkeys, rk)
+			continue
+		}
+		residual = append(residual, c)
+	}
+	var kind stream.JoinKind
+	switch j.Kind {
+	case JoinInner:
+		kind = stream.Inner
+	case JoinLeft:
+		kind = stream.Left
+	case JoinRight:
+		kind = stream.Right
+	case JoinFull:
+		kind = stream.Full
+	case JoinSemi:
+		kind = stream.Semi
+	case JoinAnti:
+		kind = stream.Anti
+	default:
+		return notIncremental("NOT IN over a subquery")
+	}
+	lcols, rcols := j.L.Schema(), j.R.Schema()
+	lIdx, lExtra := streamKeyCols(lcols, lkeys)
+	rIdx, rExtra := streamKeyCols(rcols, rkeys)
+	lt, rt := colTypes(lcols), colTypes(rcols)
+	for _, e := range lExtra {
+		lt = append(lt, e.Type())
+	}
+	for _, e := range rExtra {
+		rt = append(rt, e.Type())
+	}
+	var res exec.Expr
+	if len(residual) > 0 {
+		res = shiftResidual(mkAnd(residual), nl, len(lt))
+	}
+	id, err := sb.alloc()
+	if err != nil {
+		return err
+	}
+	op := stream.NewHashJoin(id, lt, rt, lIdx, rIdx, kind, res)
+	target, tport := parent, port
+	// Drop the computed key columns after the join.
+	if len(lExtra) > 0 || len(rExtra) > 0 {
+		var exprs []exec.Expr
+		for i := 0; i < nl; i++ {
+			exprs = append(exprs, &exec.ColRef{Idx: i, Typ: lt[i]})
+		}
+		if kind != stream.Semi && kind != stream.Anti {
+			for i := 0; i < nr; i++ {
+				exprs = append(exprs, &exec.ColRef{Idx: len(lt) + i, Typ: rt[i]})
+			}
+		}
+		target = sb.attach(stream.NewProject(exprs), "Project "+exprList(exprs), 0, parent, port)
+		tport = 0
+	}
+	desc := fmt.Sprintf("HashJoin %s on %s (state %d)", [...]string{"inner", "left", "right", "full", "semi", "anti", "anti"}[j.Kind], exprList(j.Conds), id)
+	nd := sb.attach(op, desc, id, target, tport)
+	lIn, rIn := nd, nd
+	lPort, rPort := 0, 1
+	if len(lExtra) > 0 {
+		lIn = sb.attach(stream.NewProject(withExtra(lcols, lExtra)), "Project keys", 0, nd, 0)
+		lPort = 0
+	}
+	if len(rExtra) > 0 {
+		rIn = sb.attach(stream.NewProject(withExtra(rcols, rExtra)), "Project keys", 0, nd, 1)
+		rPort = 0
+	}
+	if err := sb.build(j.L, lIn, lPort); err != nil {
+		return err
+	}
+	return sb.build(j.R, rIn, rPort)
+}
+
+func streamKeyCols(cols []Column, keys []exec.Expr) ([]int, []exec.Expr) {
+	idx := make([]int, len(keys))
+	var extra []exec.Expr
+	for i, k := range keys {
+		if c, ok := k.(*exec.ColRef); ok {
+			idx[i] = c.Idx
+			continue
+		}
+		idx[i] = len(cols) + len(extra)
+		extra = append(extra, k)
+	}
+	return idx, extra
+}
+
+func withExtra(cols []Column, extra []exec.Expr) []exec.Expr {
+	out := make([]exec.Expr, 0, len(cols)+len(extra))
+	for i, c := range cols {
+		out = append(out, &exec.ColRef{Idx: i, Typ: c.Type})
+	}
+	return append(out, extra...)
+}
+
+// ExplainStream renders a view's dataflow, root first.
+func ExplainStream(g *StreamGraph) string {
+	var sb strings.Builder
+	var walk func(n *StreamNode, depth int)
+	walk = func(n *StreamNode, depth int) {
+		ind := ""
+		if depth > 0 {
+			ind = strings.Repeat("  ", depth-1) + "->  "
+		}
+		sb.WriteString(ind + "Stream" + n.Desc + "\n")
+		for _, c := range n.children {
+			walk(c, depth+1)
+		}
+	}
+	walk(g.Root, 0)
+	return sb.String()
+}
