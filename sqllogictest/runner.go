@@ -404,7 +404,7 @@ func (fr *fileRunner) runQuery(rec *Record, idx int) outcome {
 	switch fr.opts.Mode {
 	case "view":
 		v := fr.createView(rec, len(rec.Types))
-		return fr.checkView(rec, v, mode, ncols)
+		return fr.checkView(rec, v, mode, ncols, values)
 	case "incremental":
 		v := fr.views[idx]
 		if v == nil {
@@ -412,7 +412,7 @@ func (fr *fileRunner) runQuery(rec *Record, idx int) outcome {
 			v = fr.createView(rec, len(rec.Types))
 		}
 		delete(fr.views, idx)
-		return fr.checkView(rec, v, mode, ncols)
+		return fr.checkView(rec, v, mode, ncols, values)
 	}
 	return pass()
 }
@@ -452,8 +452,10 @@ func (fr *fileRunner) createViews(recs []Record, idxs []int) {
 	}
 }
 
-// checkView reads a record's view back, compares it and drops it.
-func (fr *fileRunner) checkView(rec *Record, v *viewState, mode SortMode, ncols int) outcome {
+// checkView reads a record's view back, compares it and drops it. batch
+// holds the query's own result (already checked against the expected
+// one), in the record's sort mode.
+func (fr *fileRunner) checkView(rec *Record, v *viewState, mode SortMode, ncols int, batch []string) outcome {
 	if v.createErr != nil {
 		if sqlState(v.createErr) == "0A000" {
 			return outcome{st: stSkipMode}
@@ -478,6 +480,14 @@ func (fr *fileRunner) checkView(rec *Record, v *viewState, mode SortMode, ncols 
 		// any order, so compare them as a set of rows when we can.
 		SortValues(RowSort, values, ncols)
 		if CompareResult(RowSort, rec.Expected, values, ncols) {
+			return pass()
+		}
+		// Hashed results keep the query's order, which a view cannot
+		// reproduce: compare the view with the query's own (verified)
+		// rows as a multiset instead.
+		sorted := append([]string(nil), batch...)
+		SortValues(RowSort, sorted, ncols)
+		if strings.Join(sorted, "\n") == strings.Join(values, "\n") {
 			return pass()
 		}
 	}
