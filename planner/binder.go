@@ -32,6 +32,11 @@ type Binder struct {
 	Deps map[uint32]bool
 	// params are the parameter nodes created, for type inference.
 	params []*scalar.Param
+	// Rows estimates table sizes for optimising subqueries (nil: fixed).
+	Rows func(*Scan) int64
+	// subs remembers how each subquery expression was built, so WHERE
+	// can turn EXISTS and IN into joins.
+	subs map[exec.Expr]*subInfo
 	// lazy > 0 while binding expressions PostgreSQL's constant folding
 	// never reaches (COALESCE arguments after a non-null constant, CASE
 	// branches after a constant-true WHEN): errors from folding them are
@@ -355,7 +360,17 @@ func (b *Binder) bindSelect(s *ast.SelectStmt, parent *scope) (*Query, error) {
 		if w, err = coerceBool(w, "WHERE"); err != nil {
 			return nil, err
 		}
-		node = &Filter{In: node, Conds: splitAnd(w)}
+		var rest []exec.Expr
+		for _, c := range splitAnd(w) {
+			if j := b.decorrelate(node, c); j != nil {
+				node = j
+				continue
+			}
+			rest = append(rest, c)
+		}
+		if len(rest) > 0 {
+			node = &Filter{In: node, Conds: rest}
+		}
 	}
 
 	distinctOn, hasDistinctOn := sql.AsDistinctOn(s)
@@ -875,7 +890,7 @@ func (b *Binder) bindTableSource(n ast.ResultSetNode, parent *scope) (Node, []Co
 		return b.bindTableFunc(tf, parent)
 	}
 	if w, ok := sql.AsWindowTVF(n); ok {
-		return nil, nil, types.Errorf(types.CodeFeatureNotSupported, "window table function %s is not supported yet", w.Kind)
+		return b.bindWindowTVF(w, parent)
 	}
 	switch x := n.(type) {
 	case *ast.TableSource:

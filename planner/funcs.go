@@ -228,7 +228,13 @@ func (b *Binder) bindSubquery(sq *ast.SubqueryExpr, kind subKind, left exec.Expr
 	}
 	root := q.Root
 	phys := b.Phys
-	build := func() (exec.Operator, error) { return phys.Build(root) }
+	var optimized Node
+	build := func() (exec.Operator, error) {
+		if optimized == nil {
+			optimized = Optimize(root, b.Rows)
+		}
+		return phys.Build(optimized)
+	}
 	var typ types.T
 	var cmp exec.Expr
 	switch kind {
@@ -260,7 +266,12 @@ func (b *Binder) bindSubquery(sq *ast.SubqueryExpr, kind subKind, left exec.Expr
 		}
 		cmp = mkCmpHolder(o)
 	}
-	return mkSubquery(kind, build, outer, left, cmp, negate, typ), nil
+	e := mkSubquery(kind, build, outer, left, cmp, negate, typ)
+	if b.subs == nil {
+		b.subs = map[exec.Expr]*subInfo{}
+	}
+	b.subs[e] = &subInfo{root: root, outer: outer, kind: kind, left: left, negate: negate}
+	return e, nil
 }
 
 // ---- aggregation ----

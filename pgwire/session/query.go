@@ -28,7 +28,7 @@ type queryStmt struct {
 }
 
 func (s *session) prepareQuery(x *sql.Query, paramTypes []types.T) (pgwire.Statement, error) {
-	b := &planner.Binder{Cat: s.e.cat, ParamTypes: append([]types.T(nil), paramTypes...), Phys: &planner.PhysBuilder{}}
+	b := &planner.Binder{Cat: s.e.cat, ParamTypes: append([]types.T(nil), paramTypes...), Phys: &planner.PhysBuilder{}, Rows: s.e.rowEstimate}
 	st := &queryStmt{s: s, src: x, phys: b.Phys, version: s.e.cat.Version()}
 	switch n := x.Node.(type) {
 	case *ast.SelectStmt, *ast.SetOprStmt:
