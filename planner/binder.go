@@ -890,7 +890,7 @@ func (b *Binder) bindTableSource(n ast.ResultSetNode, parent *scope) (Node, []Co
 		return b.bindTableFunc(tf, parent)
 	}
 	if w, ok := sql.AsWindowTVF(n); ok {
-		return b.bindWindowTVF(w, parent)
+		return nil, nil, types.Errorf(types.CodeFeatureNotSupported, "window table function %s is not supported yet", w.Kind)
 	}
 	switch x := n.(type) {
 	case *ast.TableSource:
