@@ -22,4 +22,7 @@ if [ -d ../shared/sqllogictest/sqlite ]; then
     ../shared/sqllogictest/sqlite/select1.test ../shared/sqllogictest/sqlite/select2.test \
     ../shared/sqllogictest/sqlite/select3.test ../shared/sqllogictest/sqlite/select4.test \
     ../shared/sqllogictest/sqlite/select5.test
+  echo "== sqllogictest: materialized views maintained through select1's DML"
+  go run ./cmd/streamsql slt -j 2 --mode incremental \
+    ../shared/sqllogictest/sqlite/select1.test ../shared/sqllogictest/sqlite/select2.test
 fi

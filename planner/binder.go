@@ -42,6 +42,10 @@ type Binder struct {
 	// branches after a constant-true WHEN): errors from folding them are
 	// left to run time, where they are never evaluated.
 	lazy int
+	// setLeaf is set while binding a SELECT that is an operand of a set
+	// operation: its untyped NULL outputs stay unknown for the set
+	// operation to resolve, as in PostgreSQL.
+	setLeaf bool
 }
 
 type cteDef struct {
@@ -133,7 +137,9 @@ func (b *Binder) bindSetOprList(l *ast.SetOprSelectList, parent *scope) (*Query,
 		switch s := s.(type) {
 		case *ast.SelectStmt:
 			op = s.AfterSetOperator
+			b.setLeaf = len(l.Selects) > 1
 			q, err = b.bindSelect(s, parent)
+			b.setLeaf = false
 		case *ast.SetOprSelectList:
 			op = s.AfterSetOperator
 			q, err = b.bindSetOprList(s, parent)
@@ -173,6 +179,18 @@ func (b *Binder) bindSetOprList(l *ast.SetOprSelectList, parent *scope) (*Query,
 		if acc, err = b.combine(op, acc, terms[i+1]); err != nil {
 			return nil, err
 		}
+	}
+	// Columns that stayed unknown (NULL in every operand) become text.
+	unknown := false
+	outCols := make([]Column, len(acc.Cols))
+	for i, c := range acc.Cols {
+		outCols[i] = c
+		if c.Type.Family == types.Unknown {
+			outCols[i].Type, unknown = types.TText, true
+		}
+	}
+	if unknown {
+		acc = &Query{Root: castProject(acc.Root, outCols), Cols: outCols}
 	}
 	return b.finishSetOrder(acc, l.OrderBy, l.Limit)
 }
@@ -325,6 +343,8 @@ func (b *Binder) bindSelect(s *ast.SelectStmt, parent *scope) (*Query, error) {
 	if s.Kind == ast.SelectStmtKindValues {
 		return nil, types.Errorf(types.CodeFeatureNotSupported, "VALUES ROW is not supported")
 	}
+	keepNullUnknown := b.setLeaf
+	b.setLeaf = false
 	if err := b.pushCTEs(s.With); err != nil {
 		return nil, err
 	}
@@ -456,7 +476,9 @@ func (b *Binder) bindSelect(s *ast.SelectStmt, parent *scope) (*Query, error) {
 			name = outputName(f.Expr)
 		}
 		if e.Type().Family == types.Unknown {
-			e, _ = coerce(e, types.TText)
+			if c, ok := e.(*exec.Const); !ok || !c.Val.Null || !keepNullUnknown {
+				e, _ = coerce(e, types.TText)
+			}
 		}
 		col := Column{Name: name, Type: e.Type()}
 		if cr, ok := e.(*exec.ColRef); ok && agg == nil && win == nil {
@@ -890,7 +912,7 @@ func (b *Binder) bindTableSource(n ast.ResultSetNode, parent *scope) (Node, []Co
 		return b.bindTableFunc(tf, parent)
 	}
 	if w, ok := sql.AsWindowTVF(n); ok {
-		return nil, nil, types.Errorf(types.CodeFeatureNotSupported, "window table function %s is not supported yet", w.Kind)
+		return b.bindWindowTVF(w, parent)
 	}
 	switch x := n.(type) {
 	case *ast.TableSource:

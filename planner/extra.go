@@ -106,6 +106,9 @@ func intConst(n int64) exec.Expr { return &exec.Const{Val: types.NewInt(n), Typ:
 
 // virtualTable returns information_schema and pg_catalog views, or nil.
 func (b *Binder) virtualTable(schema, name string) *VirtualTable {
+	if v := b.pgCatalogTable(schema, name); v != nil {
+		return v
+	}
 	tc := func(names ...string) []Column {
 		cols := make([]Column, len(names))
 		for i, n := range names {

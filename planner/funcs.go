@@ -675,7 +675,11 @@ func (b *Binder) bindWindows(s *ast.SelectStmt, from *scope, agg *aggScope, in N
 			return nil, nil, err
 		}
 		orig := c
-		c := &ast.WindowFuncExpr{Name: c.Name, Args: c.Args, Distinct: c.Distinct, IgnoreNull: c.IgnoreNull, FromLast: c.FromLast, Spec: spec}
+		fname, fargs := c.Name, c.Args
+		if n, a, ok := sql.AsWindowAgg(fname, fargs); ok {
+			fname, fargs = n, a
+		}
+		c := &ast.WindowFuncExpr{Name: fname, Args: fargs, Distinct: c.Distinct, IgnoreNull: c.IgnoreNull, FromLast: c.FromLast, Spec: spec}
 		name := strings.ToLower(c.Name)
 		if c.Distinct {
 			return nil, nil, types.Errorf(types.CodeFeatureNotSupported, "DISTINCT is not implemented for window functions")

@@ -96,6 +96,12 @@ func (p *PhysBuilder) Build(n Node) (exec.Operator, error) {
 		return p.buildJoin(x)
 	case *Aggregate:
 		return p.buildAgg(x)
+	case *HopWindow:
+		in, err := p.Build(x.In)
+		if err != nil {
+			return nil, err
+		}
+		return batch.NewHop(in, x.TimeCol, x.Slide, x.Size, x.Offset), nil
 	case *Window:
 		in, err := p.Build(x.In)
 		if err != nil {

@@ -77,7 +77,21 @@ func flipOp(op string) string {
 
 // runtimeConst reports whether e has one value for the whole execution
 // (constants and parameters; no columns, no volatile calls).
-func runtimeConst(e exec.Expr) bool { return scalar.IsConst(e) }
+func runtimeConst(e exec.Expr) bool {
+	ok := true
+	scalar.Walk(e, func(x exec.Expr) bool {
+		switch y := x.(type) {
+		case *exec.ColRef, *scalar.OuterRef, *scalar.Subquery:
+			ok = false
+		case *scalar.Func:
+			if y.O.Volatile {
+				ok = false
+			}
+		}
+		return ok
+	})
+	return ok
+}
 
 func allRuntimeConst(es []exec.Expr) bool {
 	for _, e := range es {

@@ -67,10 +67,11 @@ func notIncremental(what string) error {
 }
 
 // BuildStream compiles a view's plan into a dataflow ending in a
-// Materialize operator whose state table is viewID.
-func BuildStream(n Node, viewID uint32, alloc IDAlloc) (*StreamGraph, error) {
+// Materialize operator whose state table is viewID. b is the binder that
+// bound the plan (it knows how its subqueries were built).
+func BuildStream(n Node, viewID uint32, alloc IDAlloc, b *Binder) (*StreamGraph, error) {
 	g := &StreamGraph{}
-	sb := &streamBuilder{g: g, alloc: func() (uint32, error) {
+	sb := &streamBuilder{g: g, subs: b.subs, alloc: func() (uint32, error) {
 		id, err := alloc()
 		if err == nil {
 			g.StateIDs = append(g.StateIDs, id)
@@ -88,6 +89,67 @@ func BuildStream(n Node, viewID uint32, alloc IDAlloc) (*StreamGraph, error) {
 type streamBuilder struct {
 	g     *StreamGraph
 	alloc IDAlloc
+	subs  map[exec.Expr]*subInfo
+}
+
+// liftSubqueries replaces uncorrelated scalar subqueries over a global
+// aggregate (exactly one row, always) in exprs by columns of a join of in
+// with the subqueries' plans: a view can then maintain them like any
+// join, the subquery's row changing as its tables change.
+func (sb *streamBuilder) liftSubqueries(in Node, exprs []exec.Expr) (Node, []exec.Expr) {
+	var found []*scalar.Subquery
+	for _, e := range exprs {
+		scalar.Walk(e, func(x exec.Expr) bool {
+			sq, ok := x.(*scalar.Subquery)
+			if !ok || sq.Kind != scalar.SubScalar || len(sq.Outer) > 0 {
+				return true
+			}
+			info := sb.subs[x]
+			if info == nil || !singleRow(info.root) {
+				return true
+			}
+			for _, f := range found {
+				if f == sq {
+					return true
+				}
+			}
+			found = append(found, sq)
+			return true
+		})
+	}
+	if len(found) == 0 {
+		return in, exprs
+	}
+	node := in
+	repl := map[exec.Expr]exec.Expr{}
+	for _, sq := range found {
+		width := len(node.Schema())
+		sub := sb.subs[sq].root
+		node = &Join{Kind: JoinInner, L: node, R: sub}
+		repl[sq] = &exec.ColRef{Idx: width, Typ: sub.Schema()[0].Type, Name: "subquery"}
+	}
+	out := make([]exec.Expr, len(exprs))
+	for i, e := range exprs {
+		out[i] = scalar.Rewrite(e, func(x exec.Expr) exec.Expr {
+			if r, ok := repl[x]; ok {
+				return r
+			}
+			return x
+		})
+	}
+	return node, out
+}
+
+// singleRow reports whether a plan always yields exactly one row: a
+// global aggregate, possibly under projections.
+func singleRow(n Node) bool {
+	switch x := n.(type) {
+	case *Project:
+		return singleRow(x.In)
+	case *Aggregate:
+		return len(x.Groups) == 0
+	}
+	return false
 }
 
 func (sb *streamBuilder) attach(op stream.Operator, desc string, stateID uint32, parent *StreamNode, port int) *StreamNode {
@@ -126,6 +188,11 @@ func checkExprs(es ...exec.Expr) error {
 func (sb *streamBuilder) build(n Node, parent *StreamNode, port int) error {
 	switch x := n.(type) {
 	case *Scan:
+		if len(x.Filters) > 0 && sb.hasLiftable(x.Filters) {
+			s := *x
+			s.Filters = nil
+			return sb.build(&Filter{In: &s, Conds: x.Filters}, parent, port)
+		}
 		if x.Rel.Kind != catalog.KindTable && x.Rel.Kind != catalog.KindMaterializedView {
 			return notIncremental("reading a " + string(x.Rel.Kind))
 		}
@@ -161,13 +228,33 @@ func (sb *streamBuilder) build(n Node, parent *StreamNode, port int) error {
 		sb.g.Consts = append(sb.g.Consts, ConstLeaf{Rows: rows, Types: colTypes(x.Cols), Node: nd})
 		return nil
 	case *Project:
-		if err := checkExprs(x.Exprs...); err != nil {
+		in, exprs := sb.liftSubqueries(x.In, x.Exprs)
+		if err := checkExprs(exprs...); err != nil {
 			return err
 		}
-		nd := sb.attach(stream.NewProject(x.Exprs), "Project "+exprList(x.Exprs), 0, parent, port)
-		return sb.build(x.In, nd, 0)
+		nd := sb.attach(stream.NewProject(exprs), "Project "+exprList(exprs), 0, parent, port)
+		return sb.build(in, nd, 0)
 	case *Filter:
+		in, conds := sb.liftSubqueries(x.In, x.Conds)
+		if in != x.In {
+			// The lifted join appended columns: filter, then drop them.
+			if err := checkExprs(conds...); err != nil {
+				return err
+			}
+			w := len(x.In.Schema())
+			exprs := make([]exec.Expr, w)
+			for i, c := range x.In.Schema() {
+				exprs[i] = &exec.ColRef{Idx: i, Typ: c.Type, Name: c.Name}
+			}
+			pred := mkAnd(conds)
+			proj := sb.attach(stream.NewProject(exprs), "Project "+exprList(exprs), 0, parent, port)
+			nd := sb.attach(stream.NewFilter(pred), "Filter "+pred.String(), 0, proj, 0)
+			return sb.build(in, nd, 0)
+		}
 		if err := checkExprs(x.Conds...); err != nil {
+			return err
+		}
+		if ok, err := sb.buildTopNRank(x, parent, port); ok || err != nil {
 			return err
 		}
 		pred := mkAnd(x.Conds)
@@ -255,6 +342,10 @@ func (sb *streamBuilder) build(n Node, parent *StreamNode, port int) error {
 		op := stream.NewTopN(id, colTypes(s.Schema()), nil, toSortKeys(s.Keys), offset, count)
 		nd := sb.attach(op, fmt.Sprintf("TopN limit %d offset %d (state %d)", count, offset, id), id, parent, port)
 		return sb.build(s.In, nd, 0)
+	case *HopWindow:
+		op := stream.NewHop(colTypes(x.In.Schema()), x.TimeCol, x.Slide, x.Size, x.Offset)
+		nd := sb.attach(op, fmt.Sprintf("HopWindow time col %d slide %dus size %dus offset %dus", x.TimeCol, x.Slide, x.Size, x.Offset), 0, parent, port)
+		return sb.build(x.In, nd, 0)
 	case *Window:
 		return notIncremental("a window function")
 	}
@@ -430,4 +521,11 @@ func ExplainStream(g *StreamGraph) string {
 	}
 	walk(g.Root, 0)
 	return sb.String()
+}
+
+// hasLiftable reports whether es hold subqueries liftSubqueries would lift.
+func (sb *streamBuilder) hasLiftable(es []exec.Expr) bool {
+	in := &Values{}
+	out, _ := sb.liftSubqueries(in, es)
+	return out != Node(in)
 }

@@ -32,7 +32,7 @@ func TestSyntaxErrors(t *testing.T) {
 		{"SELECT 123abc", types.CodeSyntaxError, `trailing junk after numeric literal at or near "123abc"`, 8},
 		{"SELECT a::nosuch", types.CodeUndefinedObject, `type "nosuch" does not exist`, 11},
 		{"SELECT * FROM a FULL JOIN b NATURAL", types.CodeFeatureNotSupported, "FULL JOIN is only supported with an ON or USING condition", 17},
-		{"SELECT a[1] FROM t", types.CodeFeatureNotSupported, "arrays are not supported", 9},
+		{"SELECT a[1:2] FROM t", types.CodeFeatureNotSupported, "arrays are not supported", 9},
 		{"INSERT INTO t VALUES (1) RETURNING *", types.CodeFeatureNotSupported, "RETURNING is not supported", 26},
 		{"INSERT INTO t VALUES (1) ON CONFLICT DO NOTHING", types.CodeFeatureNotSupported, "ON CONFLICT is not supported", 26},
 		{"CREATE VIEW v AS SELECT * FORM t", types.CodeSyntaxError, `syntax error at or near "FORM"`, 27},

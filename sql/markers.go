@@ -27,6 +27,7 @@ const (
 	MarkerOp            = "__pg_op"
 	MarkerConcat        = "__pg_concat"
 	MarkerUsing         = "__pg_using"
+	MarkerWindowAgg     = "__pg_wagg"
 	markerPrefix        = "__pg_"
 )
 
@@ -380,4 +381,22 @@ func AsUsing(e ast.ExprNode) ([]*ast.ColumnName, bool) {
 		out[i] = c.Name
 	}
 	return out, true
+}
+
+// AsWindowAgg decodes max(__pg_wagg('f', args...)) OVER ..., written for
+// aggregates TiDB cannot parse before OVER (string_agg, bool_and, ...):
+// it returns f and its arguments.
+func AsWindowAgg(name string, args []ast.ExprNode) (string, []ast.ExprNode, bool) {
+	if !strings.EqualFold(name, "max") || len(args) != 1 {
+		return "", nil, false
+	}
+	f, ok := markerCall(args[0], MarkerWindowAgg)
+	if !ok || len(f.Args) == 0 {
+		return "", nil, false
+	}
+	fn, ok := stringValue(f.Args[0])
+	if !ok {
+		return "", nil, false
+	}
+	return fn, f.Args[1:], true
 }

@@ -152,11 +152,19 @@ func parseTiDB(text string, toks []token, prefix string) (ast.StmtNode, error) {
 	sqlText, offs := r.render()
 	p := parserPool.Get().(*parser.Parser)
 	stmts, _, perr := p.Parse(sqlText, "", "")
+	// The returned slice is the parser's own buffer, reused by its next
+	// Parse: take the statement out before the parser goes back to the pool.
+	nStmts := len(stmts)
+	var stmt ast.StmtNode
+	if nStmts == 1 {
+		stmt = stmts[0]
+	}
+	stmts = nil
 	parserPool.Put(p)
 	if perr != nil {
 		return nil, mapTiDBError(text, toks, r.out, offs, sqlText, perr)
 	}
-	if len(stmts) != 1 {
+	if nStmts != 1 {
 		return nil, errNear(text, toks[0])
 	}
 	var fix paramFixer
@@ -169,9 +177,9 @@ func parseTiDB(text string, toks []token, prefix string) (ast.StmtNode, error) {
 		}
 	}
 	if fix.m != nil {
-		stmts[0].Accept(&fix)
+		stmt.Accept(&fix)
 	}
-	return stmts[0], nil
+	return stmt, nil
 }
 
 // paramFixer stores $n into the Order of the '?' markers emitted for

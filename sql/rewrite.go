@@ -139,6 +139,17 @@ var mysqlReserved = map[string]bool{
 	"delayed": true, "ignore": true, "force": true, "infile": true, "straight_join": true, "sensitive": true,
 }
 
+// windowOnlyFuncs are the functions that exist only as window functions.
+var windowOnlyFuncs = map[string]bool{
+	"row_number": true, "rank": true, "dense_rank": true, "percent_rank": true, "cume_dist": true,
+	"ntile": true, "lag": true, "lead": true, "first_value": true, "last_value": true, "nth_value": true,
+}
+
+// windowAggsTiDBLacks are PostgreSQL aggregates TiDB cannot parse before OVER.
+var windowAggsTiDBLacks = map[string]bool{
+	"string_agg": true, "bool_and": true, "bool_or": true, "every": true, "array_agg": true,
+}
+
 // emitWord emits an identifier or keyword token.
 func (r *rewriter) emitWord(items []item, i int) {
 	t := items[i].tok
@@ -196,8 +207,24 @@ func (r *rewriter) seq(items []item) {
 		it := items[i]
 		if it.group {
 			if it.tok.Val == "[" {
-				r.notSupported(it.tok.Pos, "arrays are not supported")
-				return
+				// a[i] on an array in text form: __pg_op('[]', a, i).
+				left := []otok(nil)
+				if !containsP(it.kids, ":") && len(it.kids) > 0 && !r.lastWordIs("array") {
+					left = r.popPrimary()
+				}
+				if left == nil {
+					r.notSupported(it.tok.Pos, "arrays are not supported")
+					return
+				}
+				r.emitW(MarkerOp, it.tok.Pos)
+				r.emit("(", it.tok.Pos)
+				r.emit(quoteString("[]"), it.tok.Pos)
+				r.emit(",", it.tok.Pos)
+				r.out = append(r.out, left...)
+				r.emit(",", it.tok.Pos)
+				r.seq(it.kids)
+				r.emit(")", it.close.Pos)
+				continue
 			}
 			// (VALUES ...) [AS] alias (cols)
 			if it.firstIs("values") {
@@ -295,6 +322,10 @@ func (r *rewriter) seq(items []item) {
 			r.emitW("null", t.Pos)
 		case t.Val == "at" && next.is("time") && i+2 < len(items) && items[i+2].is("zone"):
 			i = r.atTimeZone(items, i)
+		case inFrom && t.Val == "pg_catalog" && next.isP(".") && i+3 < len(items) && items[i+2].isWordLeaf() && items[i+3].isParen() &&
+			(r.lastWordIs("from") || r.lastWordIs("join") || r.lastWordIs("lateral") || r.lastIs(",")):
+			// pg_catalog.generate_series(...) in FROM: the function itself.
+			i++
 		case inFrom && next.isParen() && !isOperatorWord(t.Val) && !next.firstIs("select") && !next.firstIs("values") && !next.firstIs("with") &&
 			t.Val != "tumble" && t.Val != "hop" && t.Val != "session" && t.Val != "table" &&
 			(r.lastWordIs("from") || r.lastWordIs("join") || r.lastWordIs("lateral") || r.lastIs(",")):
@@ -302,6 +333,35 @@ func (r *rewriter) seq(items []item) {
 		case t.Val == "returning" || t.Val == "on" && next.is("conflict"):
 			r.notSupported(t.Pos, "%s is not supported", strings.ToUpper(t.Val)+map[bool]string{true: " CONFLICT", false: ""}[t.Val == "on"])
 			return
+		case t.Val == "operator" && next.isParen() && len(next.kids) > 0 && !next.kids[len(next.kids)-1].group && next.kids[len(next.kids)-1].tok.Kind == tkOp:
+			// OPERATOR(pg_catalog.~) is the operator ~.
+			items[i+1] = next.kids[len(next.kids)-1]
+			i = r.op(items, i+1)
+		case t.Val == "collate" && defaultCollation(items, i+1) > 0:
+			// COLLATE pg_catalog.default / "default": the default anyway.
+			i = defaultCollation(items, i+1) - 1
+		case t.Val == "array" && next.isParen() && (next.firstIs("select") || next.firstIs("with")):
+			i = r.arraySubquery(items, i)
+		case windowOnlyFuncs[t.Val] && next.isParen() && !(i+2 < len(items) && items[i+2].is("over")) && !(i > 0 && items[i-1].isP(".")):
+			e := types.Errorf("42809", "window function %s requires an OVER clause", t.Val)
+			e.Position = runePos(r.text, t.Pos)
+			r.fail(e)
+			return
+		case windowAggsTiDBLacks[t.Val] && next.isParen() && i+2 < len(items) && items[i+2].is("over") && !(i > 0 && items[i-1].isP(".")):
+			// TiDB parses OVER only after the aggregates it knows:
+			// string_agg(a, b) OVER w → max(__pg_wagg('string_agg', a, b)) OVER w.
+			r.emitW("max", t.Pos)
+			r.emit("(", next.tok.Pos)
+			r.emitW(MarkerWindowAgg, t.Pos)
+			r.emit("(", next.tok.Pos)
+			r.emit(quoteString(t.Val), t.Pos)
+			if len(next.kids) > 0 {
+				r.emit(",", next.tok.Pos)
+				r.seq(next.kids)
+			}
+			r.emit(")", next.close.Pos)
+			r.emit(")", next.close.Pos)
+			i++
 		case t.Val == "cast" && next.isParen():
 			r.cast(next)
 			i++
@@ -488,6 +548,29 @@ func (r *rewriter) op(items []item, i int) int {
 	t := items[i].tok
 	switch t.Val {
 	case "::":
+		if fn, j := regCast(items, i+1); fn != "" {
+			// x::regclass (and friends) is the function regclass(x).
+			operand := r.popPrimary()
+			if operand == nil {
+				r.fail(errNear(r.text, t))
+				return len(items)
+			}
+			r.emitW(fn, t.Pos)
+			r.emit("(", t.Pos)
+			r.out = append(r.out, operand...)
+			r.emit(")", t.Pos)
+			return j - 1
+		}
+		if j := arrayTypeEnd(items, i+1); j > 0 {
+			// Arrays are represented in their text form.
+			operand := r.popPrimary()
+			if operand == nil {
+				r.fail(errNear(r.text, t))
+				return len(items)
+			}
+			r.emitCast(operand, types.TText, t.Pos)
+			return j - 1
+		}
 		typ, j, err := scanTypeItems(r.text, items, i+1)
 		if err != nil {
 			r.fail(err)
@@ -551,6 +634,26 @@ func (r *rewriter) op(items []item, i int) int {
 		r.seq(items[i+1 : end])
 		r.emit(")", t.Pos)
 		return end - 1
+	case "=":
+		if i+2 < len(items) && (items[i+1].is("any") || items[i+1].is("some")) && items[i+2].isParen() &&
+			!items[i+2].firstIs("select") && !items[i+2].firstIs("with") && !items[i+2].firstIs("values") {
+			// x = ANY (array), the array in text form: __pg_op('= any', x, array).
+			left := r.popPrimary()
+			if left == nil {
+				r.fail(errNear(r.text, t))
+				return len(items)
+			}
+			r.emitW(MarkerOp, t.Pos)
+			r.emit("(", t.Pos)
+			r.emit(quoteString("= any"), t.Pos)
+			r.emit(",", t.Pos)
+			r.out = append(r.out, left...)
+			r.emit(",", t.Pos)
+			r.group(items[i+2])
+			r.emit(")", t.Pos)
+			return i + 2
+		}
+		r.emit(t.Val, t.Pos)
 	case "~*", "!~*", "&&", "`", "@", ":":
 		r.notSupported(t.Pos, "operator does not exist: %s", t.Val)
 	case "#":
@@ -1488,4 +1591,170 @@ func (r *rewriter) limitValue(v []item, what string) {
 		return
 	}
 	r.seq(v)
+}
+
+// containsP reports whether items has the punctuation or operator p at the
+// top level.
+func containsP(items []item, p string) bool {
+	for _, it := range items {
+		if it.isP(p) {
+			return true
+		}
+	}
+	return false
+}
+
+// defaultCollation returns the index after "pg_catalog.default" or
+// "default" at items[i] (the name after COLLATE), or 0.
+func defaultCollation(items []item, i int) int {
+	if i+2 < len(items) && items[i].is("pg_catalog") && items[i+1].isP(".") && items[i+2].isWordLeaf() && items[i+2].tok.Val == "default" {
+		return i + 3
+	}
+	if i < len(items) && items[i].isWordLeaf() && items[i].tok.Quoted && items[i].tok.Val == "default" {
+		return i + 1
+	}
+	return 0
+}
+
+// regCast recognises the reg* types after :: (optionally pg_catalog.);
+// it returns the function implementing the cast and the index after the
+// type name.
+func regCast(items []item, i int) (string, int) {
+	if i+2 < len(items) && items[i].is("pg_catalog") && items[i+1].isP(".") {
+		i += 2
+	}
+	if i < len(items) && items[i].isWordLeaf() && !items[i].tok.Quoted {
+		switch v := items[i].tok.Val; v {
+		case "regclass", "regtype", "regnamespace":
+			if i+1 < len(items) && items[i+1].group && items[i+1].tok.Val == "[" {
+				return "", 0
+			}
+			return v, i + 1
+		}
+	}
+	return "", 0
+}
+
+// arrayTypeEnd returns the index after an array type name (int2[],
+// pg_catalog.text[], varchar(10)[][]) at items[i], or 0.
+func arrayTypeEnd(items []item, i int) int {
+	j := i
+	for j < len(items) && (items[j].isWordLeaf() || items[j].isP(".") || items[j].isParen() && j > i) {
+		j++
+	}
+	if j == i || j >= len(items) || !items[j].group || items[j].tok.Val != "[" {
+		return 0
+	}
+	for j < len(items) && items[j].group && items[j].tok.Val == "[" {
+		j++
+	}
+	return j
+}
+
+// arraySubquery rewrites ARRAY(subquery) at items[i] into the array's text
+// form:
+//
+//	(SELECT '{' || coalesce(string_agg(x::text, ','), '') || '}' FROM (subquery) AS __pg_array(x))
+//
+// Elements are not quoted and NULL elements are left out.
+func (r *rewriter) arraySubquery(items []item, i int) int {
+	t, g := items[i].tok, items[i+1]
+	if r.arrayAgg(t, g) {
+		return i + 1
+	}
+	r.emit("(", t.Pos)
+	r.emitW("select", t.Pos)
+	r.emit(quoteString("{"), t.Pos)
+	r.emit("||", t.Pos)
+	r.emitW("coalesce", t.Pos)
+	r.emit("(", t.Pos)
+	r.emitW("string_agg", t.Pos)
+	r.emit("(", t.Pos)
+	r.emitCast([]otok{{s: "__pg_array_elem", word: true, pos: t.Pos}}, types.TText, t.Pos)
+	r.emit(",", t.Pos)
+	r.emit(quoteString(","), t.Pos)
+	r.emit(")", t.Pos)
+	r.emit(",", t.Pos)
+	r.emit(quoteString(""), t.Pos)
+	r.emit(")", t.Pos)
+	r.emit("||", t.Pos)
+	r.emit(quoteString("}"), t.Pos)
+	r.emitW("from", t.Pos)
+	r.colAliases([]item{g}, "__pg_array", []string{"__pg_array_elem"}, t.Pos)
+	r.emit(")", g.close.Pos)
+	return i + 1
+}
+
+// arrayAgg rewrites ARRAY(SELECT e FROM ... [ORDER BY k]) with a single,
+// simple output column into an aggregate over the subquery itself (so that
+// correlated references keep working):
+//
+//	(SELECT '{' || coalesce(string_agg((e)::text, ',' ORDER BY k), '') || '}' FROM ...)
+//
+// It reports false for other subqueries.
+func (r *rewriter) arrayAgg(t token, g item) bool {
+	kids := g.kids
+	if len(kids) < 2 || !kids[0].is("select") {
+		return false
+	}
+	from, order := -1, len(kids)
+	for k, it := range kids {
+		switch {
+		case it.is("distinct") || it.is("group") || it.is("having") || it.is("limit") || it.is("offset") || it.is("fetch") ||
+			it.is("union") || it.is("intersect") || it.is("except") || it.is("window") || it.isP("*"):
+			return false
+		case it.isP(",") && from < 0:
+			return false
+		case it.is("from") && from < 0:
+			from = k
+		case it.is("order") && k+1 < len(kids) && kids[k+1].is("by"):
+			order = k
+		}
+	}
+	if from < 2 {
+		return false
+	}
+	// Drop an output alias: e [AS] name.
+	sel := kids[1:from]
+	if n := len(sel); n >= 2 && sel[n-1].isWordLeaf() && (sel[n-2].is("as") || n == 2) {
+		sel = sel[:n-1]
+		if sel[len(sel)-1].is("as") {
+			sel = sel[:len(sel)-1]
+		}
+	}
+	paren := func(ks []item) item {
+		return item{tok: token{Kind: tkPunct, Val: "(", Pos: t.Pos, End: t.Pos}, group: true, kids: ks, close: token{Kind: tkPunct, Val: ")", Pos: t.Pos, End: t.Pos}}
+	}
+	elem := paren(sel)
+	args := []item{elem, {tok: token{Kind: tkOp, Val: "::", Pos: t.Pos}}, {tok: token{Kind: tkWord, Val: "text", Pos: t.Pos}},
+		{tok: token{Kind: tkPunct, Val: ",", Pos: t.Pos}}, {tok: token{Kind: tkString, Val: ",", Pos: t.Pos}}}
+	if order < len(kids) {
+		args = append(args, kids[order], kids[order+1])
+		for _, it := range kids[order+2:] {
+			if !it.group && it.tok.Kind == tkNumber && it.tok.Val == "1" {
+				it = paren(sel)
+			}
+			args = append(args, it)
+		}
+	}
+	r.emit("(", t.Pos)
+	r.emitW("select", t.Pos)
+	r.emit(quoteString("{"), t.Pos)
+	r.emit("||", t.Pos)
+	r.emitW("coalesce", t.Pos)
+	r.emit("(", t.Pos)
+	r.emitW("string_agg", t.Pos)
+	if order < len(kids) {
+		r.aggOrder(paren(args))
+	} else {
+		r.group(paren(args))
+	}
+	r.emit(",", t.Pos)
+	r.emit(quoteString(""), t.Pos)
+	r.emit(")", t.Pos)
+	r.emit("||", t.Pos)
+	r.emit(quoteString("}"), t.Pos)
+	r.seq(kids[from:order])
+	r.emit(")", g.close.Pos)
+	return true
 }

@@ -2,6 +2,8 @@ package stream
 
 import (
 	"bytes"
+	"encoding/binary"
+	"sort"
 
 	"github.com/streamsql/streamsql/exec"
 	"github.com/streamsql/streamsql/exec/batch"
@@ -34,6 +36,12 @@ type TopN struct {
 	order         []batch.SortKey
 	offset, limit int64
 	out           *output
+	// rank, set by NewTopNRank, appends each output row's position in its
+	// group (1-based, counting the offset) as a bigint column: the
+	// row_number() of the top-N-per-group pattern. ots are the output
+	// types (ts plus that column).
+	rank bool
+	ots  []types.T
 
 	index   map[string]int
 	groups  [][]byte
@@ -55,8 +63,51 @@ func NewTopN(stateID uint32, ts []types.T, groupCols []int, order []batch.SortKe
 	return t
 }
 
+// NewTopNRank is NewTopN whose output also carries, as an extra last
+// bigint column, each row's row_number() in its group's order (offset+1 for
+// the first row emitted). Rows that tie get distinct numbers, assigned in
+// the deterministic tie order described on TopN. A change that moves rows
+// within the window re-emits the rows whose number changed. The state
+// layout is TopN's, except that the emitted entries (tag 0x01) are keyed by
+// sortkey | row | 8-byte row number and hold rows with the number.
+func NewTopNRank(stateID uint32, ts []types.T, groupCols []int, order []batch.SortKey, offset, limit int64) *TopN {
+	t := NewTopN(stateID, ts, groupCols, order, offset, limit)
+	t.rank = true
+	t.ots = append(append([]types.T(nil), ts...), types.TInt8)
+	t.out = newOutput(t.ots)
+	return t
+}
+
 // Types implements Operator.
-func (t *TopN) Types() []types.T { return t.ts }
+func (t *TopN) Types() []types.T {
+	if t.rank {
+		return t.ots
+	}
+	return t.ts
+}
+
+// numbered expands the window entries into one entry per occurrence whose
+// suffix and row carry the row number, sorted by suffix.
+func (t *TopN) numbered(es []topEntry) ([]topEntry, error) {
+	var out []topEntry
+	pos := t.offset
+	var row []types.Datum
+	var err error
+	for _, e := range es {
+		row, err = state.DecodeRow(e.row, t.ts, row[:0])
+		if err != nil {
+			return nil, err
+		}
+		for j := int64(0); j < e.cnt; j++ {
+			pos++
+			suf := binary.BigEndian.AppendUint64(append([]byte(nil), e.suffix...), uint64(pos))
+			r := append(row[:len(t.ts):len(t.ts)], types.Datum{I: pos})
+			out = append(out, topEntry{suffix: suf, cnt: 1, row: state.AppendRow(nil, t.ots, r)})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return bytes.Compare(out[i].suffix, out[j].suffix) < 0 })
+	return out, nil
+}
 
 // Push implements Operator.
 func (t *TopN) Push(ctx *Ctx, _ int, c *exec.Chunk, emit func(*exec.Chunk) error) error {
@@ -140,6 +191,13 @@ func (t *TopN) refresh(st State, gp []byte) error {
 	if err != nil {
 		return err
 	}
+	rts := t.ts
+	if t.rank {
+		rts = t.ots
+		if want, err = t.numbered(want); err != nil {
+			return err
+		}
+	}
 	// Both lists are sorted by suffix: merge them.
 	i, j := 0, 0
 	for i < len(want) || j < len(have) {
@@ -169,12 +227,12 @@ func (t *TopN) refresh(st State, gp []byte) error {
 		if delta == 0 {
 			continue
 		}
-		t.row, err = state.DecodeRow(e.row, t.ts, t.row[:0])
+		t.row, err = state.DecodeRow(e.row, rts, t.row[:0])
 		if err != nil {
 			return err
 		}
 		t.key = append(append(append(t.key[:0], gp...), 1), e.suffix...)
-		if _, _, err := addCount(st, t.key, delta, t.ts, t.row, &t.scratch); err != nil {
+		if _, _, err := addCount(st, t.key, delta, rts, t.row, &t.scratch); err != nil {
 			return err
 		}
 		for n := max(delta, -delta); n > 0; n-- {

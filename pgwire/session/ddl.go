@@ -1,7 +1,12 @@
 package session
 
 import (
+	"context"
 	"strings"
+	"time"
+
+	"github.com/pingcap/tidb/pkg/parser/ast"
+	"github.com/streamsql/streamsql/exec"
 
 	"github.com/streamsql/streamsql/catalog"
 	"github.com/streamsql/streamsql/planner"
@@ -9,12 +14,73 @@ import (
 	"github.com/streamsql/streamsql/types"
 )
 
+// createTableAs runs CREATE TABLE name AS query: the table takes the
+// query's column names and types (unknown becomes text), then the query's
+// rows are inserted. It returns the command tag, SELECT n.
+func (s *session) createTableAs(ctx context.Context, x *sql.CreateTable) (string, error) {
+	b := &planner.Binder{Cat: s.e.cat, Phys: &planner.PhysBuilder{}}
+	q, err := b.BindQuery(x.AsQuery.Node)
+	if err != nil {
+		return "", err
+	}
+	ct := *x
+	ct.AsQuery = nil
+	ct.Columns = nil
+	for i, c := range q.Cols {
+		t := c.Type
+		if t.Family == types.Unknown {
+			t = types.TText
+		}
+		name := c.Name
+		if i < len(x.Columns) {
+			name = x.Columns[i].Name
+		}
+		ct.Columns = append(ct.Columns, sql.ColumnDef{Name: name, Type: t})
+	}
+	exists := s.e.cat.Get(x.Name) != nil
+	if err := func() error {
+		s.e.writeMu.Lock()
+		defer s.e.writeMu.Unlock()
+		return s.createTable(&ct)
+	}(); err != nil {
+		return "", err
+	}
+	if exists { // IF NOT EXISTS on an existing relation: nothing inserted
+		return "CREATE TABLE AS", nil
+	}
+	stmts, err := sql.Parse("INSERT INTO " + quoteIdent(x.Name) + " " + x.AsQuery.Text)
+	if err != nil {
+		return "", err
+	}
+	ins, ok := stmts[0].(*sql.Query)
+	if !ok || len(stmts) != 1 {
+		return "", types.Errorf(types.CodeInternal, "CREATE TABLE AS: cannot build the INSERT")
+	}
+	n, ok := ins.Node.(*ast.InsertStmt)
+	if !ok {
+		return "", types.Errorf(types.CodeInternal, "CREATE TABLE AS: cannot build the INSERT")
+	}
+	run, err := s.prepareInsert(&planner.Binder{Cat: s.e.cat, Phys: &planner.PhysBuilder{}}, n)
+	if err != nil {
+		return "", err
+	}
+	tag, err := run(ctx, &exec.EvalCtx{Ctx: ctx, Now: time.Now()})
+	if err != nil {
+		return "", err
+	}
+	return "SELECT " + strings.TrimPrefix(tag, "INSERT 0 "), nil
+}
+
+func quoteIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
+
 func (s *session) createTable(x *sql.CreateTable) error {
 	if x.AsQuery != nil {
 		return types.Errorf(types.CodeFeatureNotSupported, "CREATE TABLE AS is not supported")
 	}
 	if _, ok := x.With["connector"]; ok {
-		return types.Errorf(types.CodeFeatureNotSupported, "tables with a connector are not supported yet")
+		if err := s.prepareConnectorTable(x); err != nil {
+			return err
+		}
 	}
 	if x.Watermark != nil {
 		return types.Errorf(types.CodeFeatureNotSupported, "WATERMARK on tables is not supported yet")
@@ -105,7 +171,10 @@ func (s *session) createTable(x *sql.CreateTable) error {
 		}
 		rel.Indexes = append(rel.Indexes, ix)
 	}
-	return s.e.cat.Create(rel)
+	if err := s.e.cat.Create(rel); err != nil {
+		return err
+	}
+	return s.e.startSource(rel)
 }
 
 func uniqueName(table string, cols []string, _ int) string {
@@ -255,6 +324,11 @@ func (s *session) drop(x *sql.Drop) error {
 			return err
 		}
 		for _, d := range dropped {
+			if isConnectorRel(d) {
+				if err := s.e.dropSource(d); err != nil {
+					return err
+				}
+			}
 			if d.Kind == catalog.KindMaterializedView {
 				s.e.views.remove(d.ID)
 				if err := s.e.dropState(d); err != nil {

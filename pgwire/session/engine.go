@@ -36,6 +36,7 @@ type Engine struct {
 	rowCount sync.Map // table id -> *atomic.Int64
 	rowIDs   rowIDs
 	views    views
+	sources  sourceRunners
 }
 
 // Open opens (creating if needed) the database in opts.DataDir.
@@ -61,11 +62,19 @@ func Open(opts Options) (*Engine, error) {
 		st.Close()
 		return nil, fmt.Errorf("load materialized views: %w", err)
 	}
+	if err := e.startSources(); err != nil {
+		st.Close()
+		return nil, err
+	}
 	return e, nil
 }
 
-// Close closes the store. Sessions must be closed first.
-func (e *Engine) Close() error { return e.store.Close() }
+// Close stops the connectors and closes the store. Sessions must be closed
+// first.
+func (e *Engine) Close() error {
+	e.stopSources()
+	return e.store.Close()
+}
 
 // Catalog returns the engine's catalog.
 func (e *Engine) Catalog() *catalog.Catalog { return e.cat }

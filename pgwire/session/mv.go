@@ -163,7 +163,7 @@ func (cb *changeBuffer) flush() error {
 
 // compileView binds and compiles a view's query. alloc supplies state ids.
 func (e *Engine) compileView(q *sql.Query, viewID uint32, alloc planner.IDAlloc) (*planner.Query, *planner.StreamGraph, map[uint32]bool, error) {
-	b := &planner.Binder{Cat: e.cat, Phys: &planner.PhysBuilder{}}
+	b := &planner.Binder{Cat: e.streamCatalog(), Phys: &planner.PhysBuilder{}}
 	bq, err := b.BindQuery(q.Node)
 	if err != nil {
 		return nil, nil, nil, err
@@ -174,7 +174,7 @@ func (e *Engine) compileView(q *sql.Query, viewID uint32, alloc planner.IDAlloc)
 	// The plan must not depend on table sizes: it is compiled again at
 	// every start and must find its operators' state where it left it.
 	root := planner.Optimize(bq.Root, nil)
-	g, err := planner.BuildStream(root, viewID, alloc)
+	g, err := planner.BuildStream(root, viewID, alloc, b)
 	if err != nil {
 		return nil, nil, nil, err
 	}

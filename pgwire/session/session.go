@@ -136,8 +136,9 @@ func (s *session) prepareStmt(st sql.Statement, query string, paramTypes []types
 		return s.prepareDescribe(x.Name)
 	case *sql.Flush:
 		// Tables commit synchronously: once a statement has returned its
-		// effects are visible, so there is nothing left to wait for.
-		return s.util("FLUSH", func() error { return nil }), nil
+		// effects are visible. Connectors commit in the background: FLUSH
+		// makes every reader commit what it has produced so far.
+		return &utilStmt{tag: "FLUSH", run: s.e.FlushSources}, nil
 	case *sql.Discard:
 		return s.util("DISCARD ALL", func() error {
 			for k, v := range defaultSettings {
@@ -150,6 +151,20 @@ func (s *session) prepareStmt(st sql.Statement, query string, paramTypes []types
 		// not supported, so there is nothing to deallocate here.
 		return s.util("DEALLOCATE", func() error { return nil }), nil
 	case *sql.CreateTable:
+		if x.AsQuery != nil {
+			u := &utilStmt{tag: "SELECT 0"}
+			u.run = func(ctx context.Context) error {
+				if s.tx == 'T' {
+					s.wroteInTx = true
+				}
+				tag, err := s.createTableAs(ctx, x)
+				if err == nil {
+					u.tag = tag
+				}
+				return err
+			}
+			return u, nil
+		}
 		return s.ddl("CREATE TABLE", func() error { return s.createTable(x) }), nil
 	case *sql.CreateView:
 		tag := "CREATE VIEW"
@@ -162,7 +177,7 @@ func (s *session) prepareStmt(st sql.Statement, query string, paramTypes []types
 	case *sql.Drop:
 		return s.ddl("DROP "+x.Kind, func() error { return s.drop(x) }), nil
 	case *sql.CreateSource:
-		return nil, types.Errorf(types.CodeFeatureNotSupported, "CREATE SOURCE is not supported yet")
+		return s.ddl("CREATE SOURCE", func() error { return s.createSource(x, query) }), nil
 	case *sql.CreateSink:
 		return nil, types.Errorf(types.CodeFeatureNotSupported, "CREATE SINK is not supported yet")
 	}
