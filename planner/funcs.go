@@ -968,8 +968,12 @@ func (b *Binder) bindTableFunc(tf *sql.TableFunc, parent *scope) (Node, []Column
 	}
 	args := make([]exec.Expr, len(tf.Args))
 	t := types.TInt4
+	argScope := parent
+	if argScope == nil {
+		argScope = &scope{}
+	}
 	for i, a := range tf.Args {
-		v, err := b.bindExpr(a, &scope{parent: parent}, nil)
+		v, err := b.bindExpr(a, argScope, nil)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -979,8 +983,8 @@ func (b *Binder) bindTableFunc(tf *sql.TableFunc, parent *scope) (Node, []Column
 		if v.Type().Family == types.Int64 {
 			t = types.TInt8
 		}
-		if !isConstExpr(v) {
-			return nil, nil, types.Errorf(types.CodeFeatureNotSupported, "generate_series arguments must be constants")
+		if !runtimeConst(v) {
+			return nil, nil, types.Errorf(types.CodeFeatureNotSupported, "generate_series arguments cannot refer to other FROM items (LATERAL is not supported)")
 		}
 		args[i] = v
 	}

@@ -76,12 +76,15 @@ func flipOp(op string) string {
 }
 
 // runtimeConst reports whether e has one value for the whole execution
-// (constants and parameters; no columns, no volatile calls).
+// (constants, parameters and outer references; no columns, no volatile
+// calls).
 func runtimeConst(e exec.Expr) bool {
 	ok := true
 	scalar.Walk(e, func(x exec.Expr) bool {
 		switch y := x.(type) {
-		case *exec.ColRef, *scalar.OuterRef, *scalar.Subquery:
+		case *exec.ColRef, *scalar.Subquery:
+			// (An OuterRef is fixed for one run of a correlated subquery,
+			// and subqueries build their operators per run.)
 			ok = false
 		case *scalar.Func:
 			if y.O.Volatile {

@@ -239,8 +239,8 @@ func TestPsqlCatalogPublications(t *testing.T) {
 	_, c := psqlSetup(t)
 	oid := simpleRows(t, c, psqlDescLookup)[0][0]
 	_, err := c.Exec(context.Background(), strings.ReplaceAll(psqlDescPublications, "%OID%", oid), pgx.QueryExecModeSimpleProtocol)
-	if err != nil && strings.Contains(err.Error(), "generate_series arguments must be constants") {
-		t.Skip("correlated generate_series arguments are not supported yet: psql's \\d on a table fails")
+	if err != nil && strings.Contains(err.Error(), "operator does not exist: smallint = text") {
+		t.Skip("psql's \\d TABLE reads pg_publication_rel.prattrs as an int2 array; streamsql has no array types yet")
 	}
 	if err != nil {
 		t.Fatal(err)
@@ -278,7 +278,7 @@ func TestPsqlBinary(t *testing.T) {
 	} {
 		out, err := run(tc.cmd)
 		if err != nil || strings.Contains(out, "ERROR") {
-			if tc.cmd == `\d t` && strings.Contains(out, "generate_series arguments must be constants") {
+			if tc.cmd == `\d t` && strings.Contains(out, "operator does not exist: smallint = text") {
 				t.Logf(`\d t: correlated generate_series is not supported yet: %s`, out)
 				continue
 			}
