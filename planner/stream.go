@@ -78,7 +78,7 @@ func BuildStream(n Node, viewID uint32, alloc IDAlloc, b *Binder) (*StreamGraph,
 		}
 		return id, err
 	}}
-	root := &StreamNode{Op: stream.NewMaterialize(viewID, colTypes(n.Schema())), Desc: "Materialize", StateID: viewID}
+	root := &StreamNode{Op: stream.NewMaterialize(viewID, colTypes(n.Schema())), Desc: fmt.Sprintf("Materialize (state %d, distribution: whole row, multiset)", viewID), StateID: viewID}
 	if err := sb.build(n, root, 0); err != nil {
 		return nil, err
 	}
@@ -205,7 +205,7 @@ func (sb *streamBuilder) build(n Node, parent *StreamNode, port int) error {
 		}
 		nd := sb.attach(stream.NewFilter(pred), "Filter "+pred.String(), 0, parent, port)
 		sb.g.Leaves = append(sb.g.Leaves, StreamLeaf{RelID: x.Rel.ID, Node: nd, Port: 0})
-		nd.Desc = fmt.Sprintf("Source %s", x.Rel.Name)
+		nd.Desc = fmt.Sprintf("Source %s (%s)", x.Rel.Name, map[bool]string{true: "append-only", false: "retract"}[x.Rel.AppendOnly])
 		if len(x.Filters) > 0 {
 			nd.Desc += " filter " + pred.String()
 		}
@@ -391,7 +391,7 @@ func (sb *streamBuilder) buildAgg(x *Aggregate, parent *StreamNode, port int) er
 	if err != nil {
 		return err
 	}
-	nd := sb.attach(op, fmt.Sprintf("HashAgg group by [%s] aggs [%s] (state %d)", exprList(x.Groups), strings.Join(names, ", "), id), id, parent, port)
+	nd := sb.attach(op, fmt.Sprintf("HashAgg group by [%s] aggs [%s] (state %d, distribution: group key, output: retract)", exprList(x.Groups), strings.Join(names, ", "), id), id, parent, port)
 	if len(groupCols) == 0 {
 		sb.g.Initial = append(sb.g.Initial, nd)
 	}
@@ -465,7 +465,7 @@ func (sb *streamBuilder) buildJoin(j *Join, parent *StreamNode, port int) error 
 		target = sb.attach(stream.NewProject(exprs), "Project "+exprList(exprs), 0, parent, port)
 		tport = 0
 	}
-	desc := fmt.Sprintf("HashJoin %s on %s (state %d)", [...]string{"inner", "left", "right", "full", "semi", "anti", "anti"}[j.Kind], exprList(j.Conds), id)
+	desc := fmt.Sprintf("HashJoin %s on %s (state %d, distribution: join key, output: retract)", [...]string{"inner", "left", "right", "full", "semi", "anti", "anti"}[j.Kind], exprList(j.Conds), id)
 	nd := sb.attach(op, desc, id, target, tport)
 	lIn, rIn := nd, nd
 	lPort, rPort := 0, 1

@@ -36,6 +36,8 @@ type Engine struct {
 	rowCount sync.Map // table id -> *atomic.Int64
 	rowIDs   rowIDs
 	views    views
+	// pendingNames reserves the names of views being backfilled.
+	pendingNames map[string]uint32
 	sources  sourceRunners
 }
 

@@ -33,6 +33,20 @@ type views struct {
 	byID map[uint32]*viewRuntime
 	// readers maps a relation id to the views reading it, in creation order.
 	readers map[uint32][]uint32
+	// pending are views being backfilled: they collect the changes
+	// committed after their backfill snapshot, to apply them when the
+	// backfill is done.
+	pending map[uint32]*pendingView
+}
+
+type pendingView struct {
+	reads map[uint32]bool
+	buf   []bufferedDelta
+}
+
+type bufferedDelta struct {
+	relID uint32
+	c     *exec.Chunk
 }
 
 func (v *views) add(rt *viewRuntime) {
@@ -95,6 +109,11 @@ func copyChunk(c *exec.Chunk) *exec.Chunk {
 // propagate pushes the change delta of relation relID into every view
 // reading it, and those views' changes on to the views reading them.
 func (e *Engine) propagate(ctx *stream.Ctx, relID uint32, delta *exec.Chunk) error {
+	for _, p := range e.views.pending {
+		if p.reads[relID] && delta.Len() > 0 {
+			p.buf = append(p.buf, bufferedDelta{relID: relID, c: copyChunk(delta)})
+		}
+	}
 	for _, vid := range e.views.readers[relID] {
 		rt := e.views.byID[vid]
 		var outs []*exec.Chunk
@@ -122,7 +141,17 @@ func (e *Engine) propagate(ctx *stream.Ctx, relID uint32, delta *exec.Chunk) err
 }
 
 // hasReaders reports whether changes to relID must be propagated.
-func (e *Engine) hasReaders(relID uint32) bool { return len(e.views.readers[relID]) > 0 }
+func (e *Engine) hasReaders(relID uint32) bool {
+	if len(e.views.readers[relID]) > 0 {
+		return true
+	}
+	for _, p := range e.views.pending {
+		if p.reads[relID] {
+			return true
+		}
+	}
+	return false
+}
 
 // changeBuffer collects a statement's row changes to one table and feeds
 // them to the dependent views a chunk at a time.
@@ -183,25 +212,88 @@ func (e *Engine) compileView(q *sql.Query, viewID uint32, alloc planner.IDAlloc)
 
 func (s *session) createMaterializedView(x *sql.CreateView) error {
 	e := s.e
-	if existing := e.cat.Get(x.Name); existing != nil {
-		if x.IfNotExists {
-			return nil
-		}
-		return types.Errorf(types.CodeDuplicateTable, "relation %q already exists", x.Name)
-	}
 	if x.EmitOnWindowClose {
 		return types.Errorf(types.CodeFeatureNotSupported, "EMIT ON WINDOW CLOSE is not supported yet")
 	}
+	// Step 1, under the write lock: compile, take the backfill snapshot and
+	// start collecting the changes committed after it.
+	e.writeMu.Lock()
+	if s.tx == 'T' {
+		s.wroteInTx = true
+	}
+	rel, g, snap, err := s.prepareView(x)
+	if err != nil || rel == nil {
+		e.writeMu.Unlock()
+		return err
+	}
+	p := &pendingView{reads: map[uint32]bool{}}
+	for _, l := range g.Leaves {
+		p.reads[l.RelID] = true
+	}
+	if e.views.pending == nil {
+		e.views.pending = map[uint32]*pendingView{}
+	}
+	e.views.pending[rel.ID] = p
+	e.writeMu.Unlock()
+
+	// Step 2, without the lock: push the snapshot's rows through the new
+	// dataflow into a batch of its own. Writers go on meanwhile.
+	w := e.tables.NewWriter()
+	defer w.Close()
+	err = e.backfill(g, snap, w)
+	snap.Close()
+
+	// Step 3, under the lock again: apply what changed since the snapshot,
+	// then commit and publish the view.
+	e.writeMu.Lock()
+	defer e.writeMu.Unlock()
+	delete(e.views.pending, rel.ID)
+	if err == nil {
+		err = e.catchUp(g, p.buf, w)
+	}
+	for _, l := range g.Leaves {
+		if err == nil && e.cat.GetByID(l.RelID) == nil {
+			err = types.Errorf(types.CodeUndefinedTable, "a relation read by materialized view %q was dropped while it was being created", rel.Name)
+		}
+	}
+	if err == nil {
+		err = w.Commit()
+	}
+	if err == nil {
+		err = e.cat.Create(rel)
+	}
+	if err != nil {
+		e.dropState(rel)
+		return err
+	}
+	e.views.add(&viewRuntime{rel: rel, g: g})
+	return nil
+}
+
+// prepareView checks the name, compiles the view and takes the snapshot
+// its backfill reads. It returns a nil relation when IF NOT EXISTS found
+// the name taken. Called with writeMu held.
+func (s *session) prepareView(x *sql.CreateView) (*catalog.Relation, *planner.StreamGraph, *readView, error) {
+	e := s.e
+	if existing := e.cat.Get(x.Name); existing != nil {
+		if x.IfNotExists {
+			return nil, nil, nil, nil
+		}
+		return nil, nil, nil, types.Errorf(types.CodeDuplicateTable, "relation %q already exists", x.Name)
+	}
+	if _, pending := e.pendingName(x.Name); pending {
+		return nil, nil, nil, types.Errorf(types.CodeDuplicateTable, "relation %q is being created by another session", x.Name)
+	}
 	viewID, err := e.cat.AllocID()
 	if err != nil {
-		return err
+		return nil, nil, nil, err
 	}
 	bq, g, deps, err := e.compileView(x.Query, viewID, e.cat.AllocID)
 	if err != nil {
-		return err
+		return nil, nil, nil, err
 	}
 	if len(x.Columns) > len(bq.Cols) {
-		return types.Errorf(types.CodeSyntaxError, "CREATE MATERIALIZED VIEW specifies more column names than columns")
+		return nil, nil, nil, types.Errorf(types.CodeSyntaxError, "CREATE MATERIALIZED VIEW specifies more column names than columns")
 	}
 	rel := &catalog.Relation{ID: viewID, Name: x.Name, Kind: catalog.KindMaterializedView, SQL: x.Query.Text, StateIDs: g.StateIDs}
 	seen := map[string]bool{}
@@ -211,7 +303,7 @@ func (s *session) createMaterializedView(x *sql.CreateView) error {
 			name = x.Columns[i]
 		}
 		if seen[name] {
-			return types.Errorf(types.CodeDuplicateColumn, "column %q specified more than once", name)
+			return nil, nil, nil, types.Errorf(types.CodeDuplicateColumn, "column %q specified more than once", name)
 		}
 		seen[name] = true
 		rel.Columns = append(rel.Columns, catalog.Column{Name: name, Type: c.Type})
@@ -220,23 +312,46 @@ func (s *session) createMaterializedView(x *sql.CreateView) error {
 		rel.DependsOn = append(rel.DependsOn, id)
 	}
 	sort.Slice(rel.DependsOn, func(i, j int) bool { return rel.DependsOn[i] < rel.DependsOn[j] })
-	// Backfill: the current contents of every input, as inserts, in one
-	// batch that commits before the view becomes visible.
-	if err := e.backfill(rel, g); err != nil {
-		e.dropState(rel)
-		return err
+	e.pendingNames[x.Name] = rel.ID
+	return rel, g, e.newReadView(), nil
+}
+
+// pendingName reports whether a view of that name is being created.
+func (e *Engine) pendingName(name string) (uint32, bool) {
+	if e.pendingNames == nil {
+		e.pendingNames = map[string]uint32{}
 	}
-	if err := e.cat.Create(rel); err != nil {
-		e.dropState(rel)
-		return err
+	id, ok := e.pendingNames[name]
+	if ok {
+		if _, still := e.views.pending[id]; !still {
+			delete(e.pendingNames, name)
+			return 0, false
+		}
 	}
-	e.views.add(&viewRuntime{rel: rel, g: g})
+	return id, ok
+}
+
+// catchUp replays the changes committed during a backfill into the new
+// view's dataflow.
+func (e *Engine) catchUp(g *planner.StreamGraph, buf []bufferedDelta, w *tables.Writer) error {
+	sctx := &stream.Ctx{EC: &exec.EvalCtx{Ctx: context.Background()}, State: stream.NewBatchState(w.Batch())}
+	discard := func(*exec.Chunk) error { return nil }
+	for _, d := range buf {
+		for _, l := range g.Leaves {
+			if l.RelID != d.relID {
+				continue
+			}
+			if err := pushInto(sctx, l.Node, l.Port, d.c, discard); err != nil {
+				return err
+			}
+		}
+	}
 	return nil
 }
 
-func (e *Engine) backfill(rel *catalog.Relation, g *planner.StreamGraph) error {
-	w := e.tables.NewWriter()
-	defer w.Close()
+// backfill pushes the rows of view's snapshot of every input through g as
+// inserts, writing the operators' state into w's batch.
+func (e *Engine) backfill(g *planner.StreamGraph, view *readView, w *tables.Writer) error {
 	ec := &exec.EvalCtx{Ctx: context.Background()}
 	sctx := &stream.Ctx{EC: ec, State: stream.NewBatchState(w.Batch())}
 	discard := func(*exec.Chunk) error { return nil }
@@ -260,12 +375,13 @@ func (e *Engine) backfill(rel *catalog.Relation, g *planner.StreamGraph) error {
 			return err
 		}
 	}
-	view := e.newReadView()
-	defer view.Close()
 	for _, l := range g.Leaves {
 		src := e.cat.GetByID(l.RelID)
 		if src == nil {
 			return types.Errorf(types.CodeUndefinedTable, "relation %d does not exist", l.RelID)
+		}
+		if src.Kind == catalog.KindSource {
+			continue // a source keeps no history: the view starts from now
 		}
 		op, err := view.Scan(src, nil)
 		if err != nil {
@@ -290,7 +406,7 @@ func (e *Engine) backfill(rel *catalog.Relation, g *planner.StreamGraph) error {
 		}
 		op.Close()
 	}
-	return w.Commit()
+	return nil
 }
 
 // dropState deletes a view's stored rows and operator state.

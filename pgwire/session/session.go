@@ -167,11 +167,14 @@ func (s *session) prepareStmt(st sql.Statement, query string, paramTypes []types
 		}
 		return s.ddl("CREATE TABLE", func() error { return s.createTable(x) }), nil
 	case *sql.CreateView:
-		tag := "CREATE VIEW"
 		if x.Materialized {
-			tag = "CREATE MATERIALIZED VIEW"
+			// Takes the write lock itself, only around its short steps:
+			// the backfill runs while writers go on.
+			return &utilStmt{tag: "CREATE MATERIALIZED VIEW", run: func(context.Context) error {
+				return s.createMaterializedView(x)
+			}}, nil
 		}
-		return s.ddl(tag, func() error { return s.createView(x) }), nil
+		return s.ddl("CREATE VIEW", func() error { return s.createView(x) }), nil
 	case *sql.CreateIndex:
 		return s.ddl("CREATE INDEX", func() error { return s.createIndex(x) }), nil
 	case *sql.Drop:
