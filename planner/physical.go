@@ -32,7 +32,9 @@ type AccessPath struct {
 	// then the optional range Lo..Hi on the next column.
 	Index   *catalog.Index
 	IndexEq []types.Datum
-	Lo, Hi  *Bound
+	// Lo and Hi bound the next index column, or, without Index, the first
+	// primary-key column (a key range, read in every vnode).
+	Lo, Hi *Bound
 	// Empty means the predicates cannot match (for example, a NULL key).
 	Empty bool
 }

@@ -166,6 +166,43 @@ func (p *PhysBuilder) choosePath(s *Scan) (*AccessPath, error) {
 	// Secondary index: equality on a prefix, then a range.
 	var best *AccessPath
 	bestScore := 0
+	// A range on the first primary-key column.
+	if len(rel.PK) > 0 {
+		pkPath := &AccessPath{}
+		col := rel.PK[0]
+		for _, kp := range preds {
+			if kp.col != col || kp.op == "=" || kp.op == "in" {
+				continue
+			}
+			d, err := eval(kp.vals[0])
+			if err != nil {
+				return nil, err
+			}
+			if d.Null {
+				return &AccessPath{Empty: true}, nil
+			}
+			if d, err = types.Cast(d, kp.vals[0].Type(), rel.Columns[col].Type); err != nil {
+				continue
+			}
+			switch kp.op {
+			case ">", ">=":
+				if pkPath.Lo == nil {
+					pkPath.Lo = &Bound{Val: d, Inclusive: kp.op == ">="}
+				}
+			case "<", "<=":
+				if pkPath.Hi == nil {
+					pkPath.Hi = &Bound{Val: d, Inclusive: kp.op == "<="}
+				}
+			}
+		}
+		if pkPath.Lo != nil || pkPath.Hi != nil {
+			best = pkPath
+			bestScore = 1
+			if pkPath.Lo != nil && pkPath.Hi != nil {
+				bestScore = 2
+			}
+		}
+	}
 	for _, ix := range rel.Indexes {
 		path := &AccessPath{Index: ix}
 		score := 0

@@ -56,14 +56,42 @@ func (s *Scan) Init(ctx context.Context) error {
 	s.row = make([]types.Datum, len(s.d.Types))
 	p := s.path
 	switch {
-	case p == nil || (p.Index == nil && p.PKPoints == nil && !p.Empty):
+	case p == nil || (p.Index == nil && p.PKPoints == nil && !p.Empty && p.Lo == nil && p.Hi == nil):
 		tp := state.TablePrefix(s.d.ID)
 		s.ranges = [][2][]byte{{tp, state.PrefixEnd(tp)}}
+	case p.Index == nil && p.PKPoints == nil && !p.Empty:
+		s.ranges = s.pkRanges()
 	case p.Empty || p.PKPoints != nil:
 	default:
 		s.ranges = s.indexRanges()
 	}
 	return nil
+}
+
+// pkRanges bounds the first primary-key column in every vnode: rows are
+// ordered by key within a vnode, and a key range spans all of them.
+func (s *Scan) pkRanges() [][2][]byte {
+	p := s.path
+	t := s.d.Types[s.d.PK[0]]
+	out := make([][2][]byte, 0, state.VNodeCount)
+	for vn := 0; vn < state.VNodeCount; vn++ {
+		base := state.VNodePrefix(s.d.ID, uint16(vn))
+		lo, hi := base, state.PrefixEnd(base)
+		if p.Lo != nil {
+			lo = state.AppendKey(append([]byte(nil), base...), t, p.Lo.Val, false)
+			if !p.Lo.Inclusive {
+				lo = state.PrefixEnd(lo)
+			}
+		}
+		if p.Hi != nil {
+			hi = state.AppendKey(append([]byte(nil), base...), t, p.Hi.Val, false)
+			if p.Hi.Inclusive {
+				hi = state.PrefixEnd(hi)
+			}
+		}
+		out = append(out, [2][]byte{lo, hi})
+	}
+	return out
 }
 
 func (s *Scan) indexRanges() [][2][]byte {
