@@ -38,7 +38,7 @@ type Engine struct {
 	views    views
 	// pendingNames reserves the names of views being backfilled.
 	pendingNames map[string]uint32
-	sources  sourceRunners
+	sources      sourceRunners
 }
 
 // Open opens (creating if needed) the database in opts.DataDir.
