@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -151,5 +152,47 @@ func TestKillNineKeepsCommittedData(t *testing.T) {
 	// New rows keep going without key clashes (hidden row ids continue).
 	if _, err := c.Exec(ctx, "INSERT INTO log VALUES ('after')"); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestPgbenchExtendedProtocol drives the server with pgbench's extended
+// protocol (prepared statements with parameters) and checks that no
+// transaction fails and the updates all landed.
+func TestPgbenchExtendedProtocol(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	pgbench, err := exec.LookPath("pgbench")
+	if err != nil {
+		t.Skip("pgbench is not installed")
+	}
+	bin := buildBinary(t)
+	addr := freeAddr(t)
+	cmd := startProcess(t, bin, t.TempDir(), addr)
+	defer func() { cmd.Process.Signal(syscall.SIGTERM); cmd.Wait() }()
+	c := connect(t, addr)
+	defer c.Close(context.Background())
+	if _, err := c.Exec(context.Background(), "CREATE TABLE acct (id INT PRIMARY KEY, balance BIGINT NOT NULL)"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Exec(context.Background(), "INSERT INTO acct SELECT g, 0 FROM generate_series(1, 100) g"); err != nil {
+		t.Fatal(err)
+	}
+	script := filepath.Join(t.TempDir(), "script.sql")
+	os.WriteFile(script, []byte("\\set id random(1, 100)\nUPDATE acct SET balance = balance + 1 WHERE id = :id;\nSELECT balance FROM acct WHERE id = :id;\n"), 0o644)
+	host, port, _ := net.SplitHostPort(addr)
+	out, err := exec.Command(pgbench, "-h", host, "-p", port, "-U", "bench", "-n", "-M", "extended", "-f", script, "-c", "2", "-t", "250", "db").CombinedOutput()
+	if err != nil {
+		t.Fatalf("pgbench: %v\n%s", err, out)
+	}
+	if !strings.Contains(string(out), "number of failed transactions: 0") {
+		t.Fatalf("pgbench reported failures:\n%s", out)
+	}
+	var total int64
+	if err := c.QueryRow(context.Background(), "SELECT sum(balance) FROM acct").Scan(&total); err != nil {
+		t.Fatal(err)
+	}
+	if total != 500 {
+		t.Fatalf("500 updates ran, balances sum to %d", total)
 	}
 }
