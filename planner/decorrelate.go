@@ -180,6 +180,8 @@ func planHasOuter(n Node) bool {
 		return planHasOuter(x.In)
 	case *SetOp:
 		return planHasOuter(x.L) || planHasOuter(x.R)
+	case *HopWindow:
+		return planHasOuter(x.In)
 	}
 	return true
 }

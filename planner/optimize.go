@@ -115,6 +115,20 @@ func (o *optimizer) push(n Node, conds []exec.Expr) Node {
 		w := *x
 		w.In = o.push(x.In, nil)
 		return withFilter(&w, conds)
+	case *HopWindow:
+		// Conditions on the input's columns hold before the expansion too.
+		nIn := len(x.In.Schema())
+		var down, keep []exec.Expr
+		for _, c := range conds {
+			if allIn(colsOf(c), 0, nIn) {
+				down = append(down, c)
+			} else {
+				keep = append(keep, c)
+			}
+		}
+		h := *x
+		h.In = o.push(x.In, down)
+		return withFilter(&h, keep)
 	case *SetOp:
 		s := *x
 		s.L = o.push(x.L, nil)

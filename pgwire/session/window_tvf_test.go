@@ -249,3 +249,43 @@ func TestTopNRankRejections(t *testing.T) {
 		}
 	}
 }
+
+// TestWindowViewsRestart: views over TUMBLE, HOP and a top-N are rebuilt
+// at startup and keep following DML.
+func TestWindowViewsRestart(t *testing.T) {
+	dir := t.TempDir()
+	ts := startTestServer(t, dir)
+	setupWindowTable(t, ts)
+	c := ts.connect(t)
+	qs := []string{
+		"SELECT window_start, count(*) AS n FROM TUMBLE(t, ts, INTERVAL '1 minute') GROUP BY window_start",
+		"SELECT id, window_start, window_end FROM HOP(t, ts, INTERVAL '20 seconds', INTERVAL '1 minute')",
+		"SELECT id, v, rn FROM (SELECT id, v, row_number() OVER (ORDER BY v DESC) AS rn FROM t) s WHERE rn <= 2",
+	}
+	for i, q := range qs {
+		mustExec(t, c, fmt.Sprintf("CREATE MATERIALIZED VIEW w%d AS %s", i, q))
+	}
+	check := func(step string) {
+		t.Helper()
+		for i, q := range qs {
+			got := rowsOf(t, c, fmt.Sprintf("SELECT * FROM w%d", i))
+			want := rowsOf(t, c, q)
+			if strings.Join(got, "\n") != strings.Join(want, "\n") {
+				t.Fatalf("%s: w%d\nview  %v\nquery %v", step, i, got, want)
+			}
+		}
+	}
+	check("backfill")
+	ts.stop()
+	ts = startTestServer(t, dir)
+	defer ts.stop()
+	c = ts.connect(t)
+	check("after restart")
+	mustExec(t, c, "INSERT INTO t VALUES (10, '2024-01-01 00:01:30', 10), (11, NULL, 11)")
+	mustExec(t, c, "UPDATE t SET ts = ts + INTERVAL '30 seconds', v = v + 100 WHERE id = 1")
+	mustExec(t, c, "DELETE FROM t WHERE id = 3")
+	check("DML after restart")
+	if got := rowsOf(t, c, "SELECT id, rn FROM w2"); strings.Join(got, ",") != "11|2,1|1" {
+		t.Fatalf("top-2: %v", got)
+	}
+}
