@@ -39,6 +39,14 @@ type Column struct {
 	Hidden bool `json:"hidden,omitempty"`
 }
 
+// Watermark is WATERMARK FOR Column AS Expr: after each chunk the source
+// emits max(Expr) over the rows seen, and rows whose Column is below it are
+// late.
+type Watermark struct {
+	Column string `json:"column"`
+	Expr   string `json:"expr"` // SQL text over the relation's columns
+}
+
 // Index is a secondary index on a table.
 type Index struct {
 	ID      uint32 `json:"id"`
@@ -66,6 +74,10 @@ type Relation struct {
 	With       map[string]string `json:"with,omitempty"`
 	// DependsOn lists the ids of the relations a view reads.
 	DependsOn []uint32 `json:"depends_on,omitempty"`
+	// Watermark is a source's or table's WATERMARK FOR clause.
+	Watermark *Watermark `json:"watermark,omitempty"`
+	// EmitOnWindowClose marks a view that emits only final window rows.
+	EmitOnWindowClose bool `json:"emit_on_window_close,omitempty"`
 	// StateIDs are the state tables of a materialized view's operators, in
 	// the order the planner allocates them (the view's own rows live
 	// under the view's id).

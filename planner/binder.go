@@ -1146,6 +1146,22 @@ func (b *Binder) bindExpr(e ast.ExprNode, sc *scope, ctx *exprCtx) (exec.Expr, e
 		}
 		return mkIsBool(v, x.True != 0, x.Not), nil
 	case *ast.BetweenExpr:
+		if lo, ok := sql.AsSymmetric(x.Left); ok {
+			// BETWEEN SYMMETRIC: (x BETWEEN lo AND hi) OR (x BETWEEN hi AND lo).
+			var ors []exec.Expr
+			for _, lh := range [][2]ast.ExprNode{{lo, x.Right}, {x.Right, lo}} {
+				e, err := b.bindExpr(&ast.BetweenExpr{Expr: x.Expr, Left: lh[0], Right: lh[1]}, sc, ctx)
+				if err != nil {
+					return nil, err
+				}
+				ors = append(ors, e)
+			}
+			e := mkOr(ors)
+			if x.Not {
+				return mkNot(e), nil
+			}
+			return e, nil
+		}
 		v, err := b.bindExpr(x.Expr, sc, ctx)
 		if err != nil {
 			return nil, err
@@ -1464,7 +1480,61 @@ func (b *Binder) callFunc(name string, args []exec.Expr) (exec.Expr, error) {
 	return folded, err
 }
 
+// rowInSubquery binds (a, b) [NOT] IN (SELECT x, y ...). PostgreSQL's
+// result is true when a row matches on every field, NULL when none does
+// but some row matches with NULL comparisons (no field comparison false),
+// else false; it is built as CASE WHEN EXISTS (match) THEN true WHEN
+// EXISTS (match or unknown) THEN NULL ELSE false END.
+func (b *Binder) rowInSubquery(row *ast.RowExpr, sq *ast.SubqueryExpr, not bool, sc *scope, ctx *exprCtx) (exec.Expr, error) {
+	exists := func(orNull bool) (exec.Expr, error) {
+		names := make([]ast.CIStr, len(row.Values))
+		var where ast.ExprNode
+		for i, v := range row.Values {
+			names[i] = ast.NewCIStr("?in" + strconv.Itoa(i+1) + "?")
+			var c ast.ExprNode = &ast.BinaryOperationExpr{Op: opcode.EQ,
+				L: &ast.ColumnNameExpr{Name: &ast.ColumnName{Table: ast.NewCIStr("?in?"), Name: names[i]}}, R: v}
+			if orNull {
+				c = &ast.IsTruthExpr{Expr: c, Not: true, True: 0} // IS NOT FALSE
+			}
+			if where == nil {
+				where = c
+			} else {
+				where = &ast.BinaryOperationExpr{Op: opcode.LogicAnd, L: where, R: c}
+			}
+		}
+		sel := &ast.SelectStmt{
+			Kind:   ast.SelectStmtKindSelect,
+			Fields: &ast.FieldList{Fields: []*ast.SelectField{{Expr: ast.NewValueExpr(int64(1), "", "")}}},
+			From:   &ast.TableRefsClause{TableRefs: &ast.Join{Left: &ast.TableSource{Source: sq.Query, AsName: ast.NewCIStr("?in?"), ColumnNames: names}}},
+			Where:  where,
+		}
+		return b.bindExpr(&ast.ExistsSubqueryExpr{Sel: &ast.SubqueryExpr{Query: sel}}, sc, ctx)
+	}
+	match, err := exists(false)
+	if err != nil {
+		return nil, err
+	}
+	maybe, err := exists(true)
+	if err != nil {
+		return nil, err
+	}
+	e := mkCase([]exec.Expr{match, maybe},
+		[]exec.Expr{&exec.Const{Val: types.NewBool(true), Typ: types.TBool}, &exec.Const{Val: types.Null, Typ: types.TBool}},
+		&exec.Const{Val: types.NewBool(false), Typ: types.TBool}, types.TBool)
+	if not {
+		e = mkNot(e)
+	}
+	return e, nil
+}
+
 func (b *Binder) bindIn(x *ast.PatternInExpr, sc *scope, ctx *exprCtx) (exec.Expr, error) {
+	if row, ok := x.Expr.(*ast.RowExpr); ok && x.Sel != nil {
+		sq, ok := x.Sel.(*ast.SubqueryExpr)
+		if !ok {
+			return nil, types.Errorf(types.CodeFeatureNotSupported, "IN needs a subquery or a list")
+		}
+		return b.rowInSubquery(row, sq, x.Not, sc, ctx)
+	}
 	if row, ok := x.Expr.(*ast.RowExpr); ok && x.Sel == nil {
 		// (a, b) IN ((1, 2), ...): an OR of row comparisons.
 		var ors []exec.Expr

@@ -10,6 +10,7 @@ import (
 
 	"github.com/streamsql/streamsql/exec"
 	"github.com/streamsql/streamsql/exec/batch"
+	"github.com/streamsql/streamsql/exec/scalar"
 	"github.com/streamsql/streamsql/sql"
 	"github.com/streamsql/streamsql/types"
 )
@@ -333,7 +334,8 @@ func isAggCall(e ast.Node) (name string, args []ast.ExprNode, distinct bool, ok 
 		return n, x.Args, x.Distinct, true
 	case *ast.FuncCallExpr:
 		if aggregateNames[x.FnName.L] {
-			return x.FnName.L, x.Args, false, true
+			args, distinct := sql.AsDistinctArg(x.Args)
+			return x.FnName.L, args, distinct, true
 		}
 	}
 	return "", nil, false, false
@@ -959,7 +961,105 @@ func regtypeName(t types.T) string {
 
 // bindTableFunc binds a function in FROM. generate_series over integers is
 // the one supported; its arguments must be constant for the statement.
+// jsonTableFunc binds the jsonb set-returning functions (jsonb_each,
+// jsonb_each_text, jsonb_array_elements[_text], jsonb_object_keys) over a
+// constant argument: the rows are computed now, as a VALUES list.
+func (b *Binder) jsonTableFunc(tf *sql.TableFunc, parent *scope) (Node, []Column, error) {
+	if len(tf.Args) != 1 {
+		return nil, nil, types.Errorf(types.CodeUndefinedFunction, "function %s needs 1 argument", tf.Name)
+	}
+	argScope := parent
+	if argScope == nil {
+		argScope = &scope{}
+	}
+	v, err := b.bindExpr(tf.Args[0], argScope, nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	if v, err = coerce(v, types.TJsonb); err != nil {
+		return nil, nil, err
+	}
+	if !isConstExpr(v) {
+		return nil, nil, types.Errorf(types.CodeFeatureNotSupported, "%s is supported only over a constant argument", tf.Name)
+	}
+	d, err := scalar.EvalConst(&exec.EvalCtx{}, v)
+	if err != nil {
+		return nil, nil, err
+	}
+	alias := tf.Alias
+	if alias == "" {
+		alias = tf.Name
+	}
+	asText := strings.HasSuffix(tf.Name, "_text")
+	valType := types.TJsonb
+	if asText {
+		valType = types.TText
+	}
+	var cols []Column
+	switch tf.Name {
+	case "jsonb_each", "jsonb_each_text":
+		cols = []Column{{Name: "key", Table: alias, Type: types.TText}, {Name: "value", Table: alias, Type: valType}}
+	case "jsonb_object_keys":
+		// no OUT parameter name: the column takes the relation alias
+		cols = []Column{{Name: alias, Table: alias, Type: types.TText}}
+	default:
+		cols = []Column{{Name: "value", Table: alias, Type: valType}}
+	}
+	if tf.Column != "" {
+		cols[0].Name = tf.Column
+	}
+	node := &Values{Cols: cols}
+	if d.Null {
+		return node, cols, nil
+	}
+	j, err := types.ParseJSON(d.S)
+	if err != nil {
+		return nil, nil, err
+	}
+	val := func(e *types.JSONValue) exec.Expr {
+		if asText {
+			switch e.Kind {
+			case types.JSONNull:
+				return &exec.Const{Val: types.Null, Typ: types.TText}
+			case types.JSONString:
+				return &exec.Const{Val: types.NewString(e.Str), Typ: types.TText}
+			}
+			return &exec.Const{Val: types.NewBytes(types.AppendJSON(nil, e)), Typ: types.TText}
+		}
+		return &exec.Const{Val: types.NewBytes(types.AppendJSON(nil, e)), Typ: types.TJsonb}
+	}
+	switch tf.Name {
+	case "jsonb_each", "jsonb_each_text", "jsonb_object_keys":
+		if j.Kind != types.JSONObject {
+			what := "call jsonb_each on a non-object"
+			if tf.Name == "jsonb_object_keys" {
+				what = "call jsonb_object_keys on a " + map[bool]string{true: "scalar", false: "array"}[j.Kind != types.JSONArray]
+			}
+			return nil, nil, types.Errorf(types.CodeInvalidParameterValue, "cannot %s", what)
+		}
+		for i, k := range j.Keys {
+			row := []exec.Expr{&exec.Const{Val: types.NewString(k), Typ: types.TText}}
+			if tf.Name != "jsonb_object_keys" {
+				row = append(row, val(&j.Elems[i]))
+			}
+			node.Rows = append(node.Rows, row)
+		}
+	default:
+		if j.Kind != types.JSONArray {
+			return nil, nil, types.Errorf(types.CodeInvalidParameterValue, "cannot extract elements from %s", map[bool]string{true: "an object", false: "a scalar"}[j.Kind == types.JSONObject])
+		}
+		for i := range j.Elems {
+			node.Rows = append(node.Rows, []exec.Expr{val(&j.Elems[i])})
+		}
+	}
+	return node, cols, nil
+}
+
 func (b *Binder) bindTableFunc(tf *sql.TableFunc, parent *scope) (Node, []Column, error) {
+	switch tf.Name {
+	case "jsonb_each", "jsonb_each_text", "jsonb_array_elements", "jsonb_array_elements_text", "jsonb_object_keys":
+		return b.jsonTableFunc(tf, parent)
+	}
 	if tf.Name != "generate_series" {
 		return nil, nil, types.Errorf(types.CodeUndefinedFunction, "function %s does not exist as a table function", tf.Name)
 	}

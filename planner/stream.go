@@ -31,6 +31,9 @@ type StreamLeaf struct {
 	RelID uint32
 	Node  *StreamNode // the first operator fed (a pass-through filter)
 	Port  int
+	// WatermarkCol is the column the relation's watermark is on, -1 if
+	// it has none; Node is then the late-row filter.
+	WatermarkCol int
 }
 
 // ConstLeaf feeds constant rows (VALUES) into the dataflow once, when the
@@ -69,9 +72,9 @@ func notIncremental(what string) error {
 // BuildStream compiles a view's plan into a dataflow ending in a
 // Materialize operator whose state table is viewID. b is the binder that
 // bound the plan (it knows how its subqueries were built).
-func BuildStream(n Node, viewID uint32, alloc IDAlloc, b *Binder) (*StreamGraph, error) {
+func BuildStream(n Node, viewID uint32, alloc IDAlloc, b *Binder, emitOnWindowClose bool) (*StreamGraph, error) {
 	g := &StreamGraph{}
-	sb := &streamBuilder{g: g, subs: b.subs, alloc: func() (uint32, error) {
+	sb := &streamBuilder{g: g, subs: b.subs, eowc: emitOnWindowClose, alloc: func() (uint32, error) {
 		id, err := alloc()
 		if err == nil {
 			g.StateIDs = append(g.StateIDs, id)
@@ -82,6 +85,9 @@ func BuildStream(n Node, viewID uint32, alloc IDAlloc, b *Binder) (*StreamGraph,
 	if err := sb.build(n, root, 0); err != nil {
 		return nil, err
 	}
+	if sb.eowc && !sb.eowcDone {
+		return nil, notIncremental("EMIT ON WINDOW CLOSE without a GROUP BY on window_start or window_end")
+	}
 	g.Root = root
 	return g, nil
 }
@@ -90,6 +96,9 @@ type streamBuilder struct {
 	g     *StreamGraph
 	alloc IDAlloc
 	subs  map[exec.Expr]*subInfo
+	// eowc asks the window aggregation to emit only closed windows;
+	// eowcDone records that one took it.
+	eowc, eowcDone bool
 }
 
 // liftSubqueries replaces uncorrelated scalar subqueries over a global
@@ -204,7 +213,14 @@ func (sb *streamBuilder) build(n Node, parent *StreamNode, port int) error {
 			pred = mkAnd(x.Filters)
 		}
 		nd := sb.attach(stream.NewFilter(pred), "Filter "+pred.String(), 0, parent, port)
-		sb.g.Leaves = append(sb.g.Leaves, StreamLeaf{RelID: x.Rel.ID, Node: nd, Port: 0})
+		leaf := StreamLeaf{RelID: x.Rel.ID, Node: nd, Port: 0, WatermarkCol: -1}
+		if wm := x.Rel.Watermark; wm != nil {
+			if c := x.Rel.ColumnIndex(wm.Column); c >= 0 {
+				late := sb.attach(stream.NewLateFilter(c, colTypes(x.Cols)), fmt.Sprintf("LateFilter %s (watermark %s)", wm.Column, wm.Expr), 0, nd, 0)
+				leaf.Node, leaf.WatermarkCol = late, c
+			}
+		}
+		sb.g.Leaves = append(sb.g.Leaves, leaf)
 		nd.Desc = fmt.Sprintf("Source %s (%s)", x.Rel.Name, map[bool]string{true: "append-only", false: "retract"}[x.Rel.AppendOnly])
 		if len(x.Filters) > 0 {
 			nd.Desc += " filter " + pred.String()
@@ -232,7 +248,11 @@ func (sb *streamBuilder) build(n Node, parent *StreamNode, port int) error {
 		if err := checkExprs(exprs...); err != nil {
 			return err
 		}
-		nd := sb.attach(stream.NewProject(exprs), "Project "+exprList(exprs), 0, parent, port)
+		sp := stream.NewProject(exprs)
+		if d := watermarkDerivations(exprs); len(d) > 0 {
+			sp.SetWatermarkDerivations(d)
+		}
+		nd := sb.attach(sp, "Project "+exprList(exprs), 0, parent, port)
 		return sb.build(in, nd, 0)
 	case *Filter:
 		in, conds := sb.liftSubqueries(x.In, x.Conds)
@@ -391,7 +411,15 @@ func (sb *streamBuilder) buildAgg(x *Aggregate, parent *StreamNode, port int) er
 	if err != nil {
 		return err
 	}
-	nd := sb.attach(op, fmt.Sprintf("HashAgg group by [%s] aggs [%s] (state %d, distribution: group key, output: retract)", exprList(x.Groups), strings.Join(names, ", "), id), id, parent, port)
+	emit := "retract"
+	if sb.eowc && !sb.eowcDone {
+		if g := windowGroup(x.Groups); g >= 0 {
+			op.SetEmitOnWindowClose(g) // group expressions come first in the input
+			sb.eowcDone = true
+			emit = "append-only, emit on window close"
+		}
+	}
+	nd := sb.attach(op, fmt.Sprintf("HashAgg group by [%s] aggs [%s] (state %d, distribution: group key, output: %s)", exprList(x.Groups), strings.Join(names, ", "), id, emit), id, parent, port)
 	if len(groupCols) == 0 {
 		sb.g.Initial = append(sb.g.Initial, nd)
 	}
@@ -528,4 +556,42 @@ func (sb *streamBuilder) hasLiftable(es []exec.Expr) bool {
 	in := &Values{}
 	out, _ := sb.liftSubqueries(in, es)
 	return out != Node(in)
+}
+
+// watermarkDerivations finds TUMBLE's window bounds among a projection's
+// expressions: a watermark on the time column becomes one on them.
+func watermarkDerivations(exprs []exec.Expr) []stream.WatermarkDerivation {
+	var out []stream.WatermarkDerivation
+	for i, e := range exprs {
+		f, ok := e.(*scalar.Func)
+		if !ok || len(f.Args) != 1 {
+			continue
+		}
+		v, ok := tumbleSpecs.Load(f.O)
+		if !ok {
+			continue
+		}
+		c, ok := f.Args[0].(*exec.ColRef)
+		if !ok {
+			continue
+		}
+		sp := v.(tumbleSpec)
+		fn := stream.WindowStartWatermark(sp.size, sp.size, sp.offset)
+		if sp.end {
+			fn = stream.WindowEndWatermark(sp.size, sp.size, sp.offset)
+		}
+		out = append(out, stream.WatermarkDerivation{OutCol: i, InCol: c.Idx, F: fn})
+	}
+	return out
+}
+
+// windowGroup returns the index of the first group expression that is a
+// window bound (window_start or window_end), or -1.
+func windowGroup(groups []exec.Expr) int {
+	for i, g := range groups {
+		if c, ok := g.(*exec.ColRef); ok && (strings.HasSuffix(c.Name, "window_start") || strings.HasSuffix(c.Name, "window_end")) {
+			return i
+		}
+	}
+	return -1
 }

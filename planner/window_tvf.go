@@ -3,6 +3,7 @@ package planner
 import (
 	"fmt"
 	"strings"
+	"sync"
 
 	"github.com/pingcap/tidb/pkg/parser/ast"
 	"github.com/streamsql/streamsql/exec"
@@ -209,6 +210,21 @@ func fmtMicros(us int64) string {
 // tumbleOverload is the kernel computing a tumbling window's start (or end)
 // from the time column; size and offset are fixed.
 func tumbleOverload(end bool, t types.T, size, offset int64) *scalar.Overload {
+	o := newTumbleOverload(end, t, size, offset)
+	tumbleSpecs.Store(o, tumbleSpec{size: size, offset: offset, end: end})
+	return o
+}
+
+// tumbleSpec lets the stream builder derive watermarks on window_start and
+// window_end from one on the time column.
+type tumbleSpec struct {
+	size, offset int64
+	end          bool
+}
+
+var tumbleSpecs sync.Map // *scalar.Overload -> tumbleSpec
+
+func newTumbleOverload(end bool, t types.T, size, offset int64) *scalar.Overload {
 	name := "tumble_start"
 	if end {
 		name = "tumble_end"

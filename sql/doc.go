@@ -28,6 +28,8 @@
 //	__pg_op('op', l, r)            AsOperator   l -> r, l ->> r, #> #>> @> <@ ? ?| ?& (jsonb)
 //	__pg_concat(a, ...)            (by name)    the function concat(a, ...); TiDB's concat(a, b) is a || b
 //	max(__pg_wagg('f', args...))  AsWindowAgg  f(args) OVER (...) for string_agg, bool_and, bool_or, every, array_agg
+//	__pg_symmetric(lo)             AsSymmetric  x BETWEEN SYMMETRIC lo AND hi (the low bound)
+//	f(__pg_distinct(a), ...)       AsDistinctArg  string_agg(DISTINCT a, ...) and other calls TiDB does not see as aggregates
 //	__pg_agg_order(x, ...)         AsAggOrder   string_agg(s, ',' ORDER BY x DESC), with __pg_desc(x)
 //
 // Other rewrites produce ordinary TiDB syntax: a ^ b becomes power(a, b),

@@ -38,7 +38,7 @@ func (t token) is(kw string) bool { return t.Kind == tkWord && !t.Quoted && t.Va
 func (t token) isP(p string) bool { return (t.Kind == tkPunct || t.Kind == tkOp) && t.Val == p }
 
 var multiOps = []string{
-	"!~~*", "<=>", "->>", "#>>", "~~*", "!~~", "!~*",
+	"!~~*", "<=>", "->>", "#>>", "~~*", "!~~", "!~*", "||/", "|/",
 	"::", "<=", ">=", "<>", "!=", "||", "->", "#>", "@>", "<@", "~~", "!~", "~*", "<<", ">>", "&&", "?|", "?&",
 }
 

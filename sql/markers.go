@@ -28,6 +28,8 @@ const (
 	MarkerConcat        = "__pg_concat"
 	MarkerUsing         = "__pg_using"
 	MarkerWindowAgg     = "__pg_wagg"
+	MarkerSymmetric     = "__pg_symmetric"
+	MarkerDistinctArg   = "__pg_distinct"
 	markerPrefix        = "__pg_"
 )
 
@@ -399,4 +401,30 @@ func AsWindowAgg(name string, args []ast.ExprNode) (string, []ast.ExprNode, bool
 		return "", nil, false
 	}
 	return fn, f.Args[1:], true
+}
+
+// AsSymmetric decodes the low bound of x BETWEEN SYMMETRIC lo AND hi,
+// written x BETWEEN __pg_symmetric(lo) AND hi.
+func AsSymmetric(e ast.ExprNode) (ast.ExprNode, bool) {
+	f, ok := markerCall(e, MarkerSymmetric)
+	if !ok || len(f.Args) != 1 {
+		return nil, false
+	}
+	return f.Args[0], true
+}
+
+// AsDistinctArg decodes f(__pg_distinct(a), b, ...), written for
+// f(DISTINCT a, b, ...) where TiDB parses f as a plain call (string_agg,
+// array_agg, bool_and, bool_or, every). It returns the arguments with a
+// restored.
+func AsDistinctArg(args []ast.ExprNode) ([]ast.ExprNode, bool) {
+	if len(args) == 0 {
+		return args, false
+	}
+	f, ok := markerCall(args[0], MarkerDistinctArg)
+	if !ok || len(f.Args) != 1 {
+		return args, false
+	}
+	out := append([]ast.ExprNode{f.Args[0]}, args[1:]...)
+	return out, true
 }

@@ -145,6 +145,12 @@ var windowOnlyFuncs = map[string]bool{
 	"ntile": true, "lag": true, "lead": true, "first_value": true, "last_value": true, "nth_value": true,
 }
 
+// distinctArgAggs are aggregates TiDB parses as plain calls, so it cannot
+// read DISTINCT in their argument list.
+var distinctArgAggs = map[string]bool{
+	"string_agg": true, "array_agg": true, "bool_and": true, "bool_or": true, "every": true,
+}
+
 // windowAggsTiDBLacks are PostgreSQL aggregates TiDB cannot parse before OVER.
 var windowAggsTiDBLacks = map[string]bool{
 	"string_agg": true, "bool_and": true, "bool_or": true, "every": true, "array_agg": true,
@@ -362,6 +368,82 @@ func (r *rewriter) seq(items []item) {
 			r.emit(")", next.close.Pos)
 			r.emit(")", next.close.Pos)
 			i++
+		case t.Val == "between" && (next.is("symmetric") || next.is("asymmetric")):
+			// x BETWEEN SYMMETRIC lo AND hi → x BETWEEN __pg_symmetric(lo) AND hi
+			j := i + 2
+			for j < len(items) && !items[j].is("and") {
+				j++
+			}
+			if j >= len(items) || j == i+2 {
+				r.fail(errNear(r.text, tokAt(r.text, items, j)))
+				return
+			}
+			r.emitW("between", t.Pos)
+			if next.is("symmetric") {
+				r.emitW(MarkerSymmetric, next.tok.Pos)
+				r.emit("(", next.tok.Pos)
+				r.seq(items[i+2 : j])
+				r.emit(")", next.tok.Pos)
+			} else {
+				r.seq(items[i+2 : j])
+			}
+			i = j - 1
+		case t.Val == "make_interval" && next.isParen():
+			// make_interval(days => 3, ...): all seven arguments by position.
+			params := []string{"years", "months", "weeks", "days", "hours", "mins", "secs"}
+			slots := make([][]item, len(params))
+			pos, start := 0, 0
+			kids := next.kids
+			for j := 0; j <= len(kids); j++ {
+				if j < len(kids) && !kids[j].isP(",") {
+					continue
+				}
+				part := kids[start:j]
+				start = j + 1
+				if len(part) == 0 {
+					if len(kids) == 0 {
+						break
+					}
+					r.fail(errNear(r.text, tokAt(r.text, kids, j)))
+					return
+				}
+				k := -1
+				if len(part) > 3 && part[0].isWordLeaf() && part[1].isP("=") && part[2].isP(">") {
+					for q, p := range params {
+						if p == part[0].tok.Val {
+							k = q
+						}
+					}
+					if k < 0 {
+						e := types.Errorf(types.CodeUndefinedFunction, "function make_interval(%s => integer) does not exist", part[0].tok.Val)
+						r.fail(e)
+						return
+					}
+					part = part[3:]
+				} else {
+					k = pos
+					pos++
+				}
+				if k >= len(params) {
+					r.fail(errNear(r.text, part[0].tok))
+					return
+				}
+				slots[k] = part
+			}
+			r.emitW("make_interval", t.Pos)
+			r.emit("(", next.tok.Pos)
+			for k, sl := range slots {
+				if k > 0 {
+					r.emit(",", next.tok.Pos)
+				}
+				if sl == nil {
+					r.emit("0", next.tok.Pos)
+				} else {
+					r.seq(sl)
+				}
+			}
+			r.emit(")", next.close.Pos)
+			i++
 		case t.Val == "cast" && next.isParen():
 			r.cast(next)
 			i++
@@ -383,6 +465,22 @@ func (r *rewriter) seq(items []item) {
 			i++
 		case t.Val == "is" && (next.is("distinct") || next.is("not") && i+2 < len(items) && items[i+2].is("distinct")):
 			i = r.isDistinct(items, i)
+		case t.Val == "distinct" && i == 0 && r.lastIs("(") && len(r.out) >= 2 && distinctArgAggs[r.out[len(r.out)-2].s]:
+			// string_agg(DISTINCT a, b): TiDB has no DISTINCT for these
+			// calls; written string_agg(__pg_distinct(a), b).
+			j := i + 1
+			for j < len(items) && !items[j].isP(",") {
+				j++
+			}
+			if j == i+1 {
+				r.fail(errNear(r.text, tokAt(r.text, items, j)))
+				return
+			}
+			r.emitW(MarkerDistinctArg, t.Pos)
+			r.emit("(", t.Pos)
+			r.seq(items[i+1 : j])
+			r.emit(")", t.Pos)
+			i = j - 1
 		case t.Val == "distinct" && next.is("on") && i+2 < len(items) && items[i+2].isParen() && r.lastWordIs("select"):
 			g := items[i+2]
 			r.emitW("__pg_distinct_on", t.Pos)
@@ -594,6 +692,18 @@ func (r *rewriter) op(items []item, i int) int {
 		r.emit("(", t.Pos)
 		r.out = append(r.out, left...)
 		r.emit(",", t.Pos)
+		r.seq(items[i+1 : end])
+		r.emit(")", t.Pos)
+		return end - 1
+	case "|/", "||/":
+		// prefix square / cube root
+		end := primaryEnd(items, i+1)
+		if end == i+1 {
+			r.fail(errNear(r.text, t))
+			return len(items)
+		}
+		r.emitW(map[string]string{"|/": "sqrt", "||/": "cbrt"}[t.Val], t.Pos)
+		r.emit("(", t.Pos)
 		r.seq(items[i+1 : end])
 		r.emit(")", t.Pos)
 		return end - 1

@@ -897,3 +897,198 @@ func age(a, b int64) (types.IntervalValue, error) {
 	}
 	return iv, nil
 }
+
+func init() {
+	// make_interval(years, months, weeks, days, hours, mins, secs); the
+	// rewriter turns the named notation (days => 3) into positions.
+	reg("make_interval", sig(tI4, tI4, tI4, tI4, tI4, tI4, tF8), tIv, rowFn(func(a []types.Datum, _ *[]byte, _ []types.T) (types.Datum, error) {
+		months := a[0].I*12 + a[1].I
+		days := a[2].I*7 + a[3].I
+		secs := a[6].F
+		micros := float64(a[4].I)*3600e6 + float64(a[5].I)*60e6 + math.RoundToEven(secs*1e6)
+		if months > math.MaxInt32 || months < math.MinInt32 || days > math.MaxInt32 || days < math.MinInt32 ||
+			math.IsNaN(micros) || micros >= 9.2233720368547758e18 || micros <= -9.2233720368547758e18 {
+			return types.Null, types.Errorf(types.CodeDatetimeFieldOverflow, "interval out of range")
+		}
+		return types.NewInterval(types.IntervalValue{Months: int32(months), Days: int32(days), Micros: int64(micros)}), nil
+	}))
+}
+
+// dtFields are the fields to_date / to_timestamp read.
+type dtFields struct {
+	year, month, day, hour, min, sec, micros int64
+	pm, hasAmPm                              bool
+}
+
+var monthNames = []string{"january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december"}
+
+// parseWithFormat reads s by the to_date/to_timestamp template f (the
+// common template patterns; separators in the template match any
+// non-alphanumeric input character, as PostgreSQL's do).
+func parseWithFormat(s, f, what string) (dtFields, error) {
+	v := dtFields{year: 1, month: 1, day: 1}
+	bad := func() (dtFields, error) {
+		return v, types.Errorf(types.CodeInvalidDatetimeFormat, "invalid value \"%s\" for \"%s\"", s, f)
+	}
+	i := 0
+	skipSpace := func() {
+		for i < len(s) && s[i] == ' ' {
+			i++
+		}
+	}
+	num := func(max int) (int64, bool) {
+		skipSpace()
+		j := i
+		neg := false
+		if j < len(s) && (s[j] == '-' || s[j] == '+') {
+			neg = s[j] == '-'
+			j++
+		}
+		k := j
+		for k < len(s) && k-j < max && s[k] >= '0' && s[k] <= '9' {
+			k++
+		}
+		if k == j {
+			return 0, false
+		}
+		n, _ := strconv.ParseInt(s[j:k], 10, 64)
+		i = k
+		if neg {
+			n = -n
+		}
+		return n, true
+	}
+	pats := []string{"YYYY", "HH24", "HH12", "MONTH", "Month", "month", "MON", "Mon", "mon", "YYY", "HH", "MI", "SS", "MS", "US", "MM", "DD", "YY", "AM", "PM", "am", "pm", "A.M.", "P.M.", "FM", "fm"}
+	for p := 0; p < len(f); {
+		matched := ""
+		for _, pt := range pats {
+			if strings.HasPrefix(f[p:], pt) {
+				matched = pt
+				break
+			}
+		}
+		var ok bool
+		var n int64
+		switch matched {
+		case "FM", "fm":
+			p += 2
+			continue
+		case "YYYY":
+			if n, ok = num(9); ok {
+				v.year = n
+			}
+		case "YYY", "YY":
+			if n, ok = num(len(matched)); ok {
+				v.year = n
+				if matched == "YY" && n < 100 {
+					if n < 70 {
+						v.year = 2000 + n
+					} else {
+						v.year = 1900 + n
+					}
+				}
+			}
+		case "MM":
+			if n, ok = num(2); ok {
+				v.month = n
+			}
+		case "DD":
+			if n, ok = num(2); ok {
+				v.day = n
+			}
+		case "HH24", "HH12", "HH":
+			if n, ok = num(2); ok {
+				v.hour = n
+			}
+		case "MI":
+			if n, ok = num(2); ok {
+				v.min = n
+			}
+		case "SS":
+			if n, ok = num(2); ok {
+				v.sec = n
+			}
+		case "MS":
+			if n, ok = num(3); ok {
+				v.micros = n * 1000
+			}
+		case "US":
+			if n, ok = num(6); ok {
+				v.micros = n
+			}
+		case "MONTH", "Month", "month", "MON", "Mon", "mon":
+			skipSpace()
+			rest := strings.ToLower(s[i:])
+			for m, name := range monthNames {
+				if len(matched) > 3 && strings.HasPrefix(rest, name) {
+					v.month, i, ok = int64(m+1), i+len(name), true
+					break
+				}
+				if len(matched) == 3 && strings.HasPrefix(rest, name[:3]) {
+					v.month, i, ok = int64(m+1), i+3, true
+					break
+				}
+			}
+		case "AM", "PM", "am", "pm", "A.M.", "P.M.":
+			skipSpace()
+			rest := strings.ToUpper(s[i:])
+			for _, c := range []string{"A.M.", "P.M.", "AM", "PM"} {
+				if strings.HasPrefix(rest, c) {
+					v.hasAmPm, v.pm, i, ok = true, c[0] == 'P', i+len(c), true
+					break
+				}
+			}
+		default:
+			c := f[p]
+			p++
+			isAlnum := func(b byte) bool { return b >= '0' && b <= '9' || b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' }
+			if i < len(s) && (s[i] == c || !isAlnum(c) && !isAlnum(s[i])) {
+				i++
+			}
+			continue
+		}
+		if !ok {
+			if i >= len(s) {
+				break // PostgreSQL ignores template fields past the end of input
+			}
+			return bad()
+		}
+		p += len(matched)
+	}
+	if v.hasAmPm {
+		if v.hour < 1 || v.hour > 12 {
+			return v, types.Errorf(types.CodeInvalidDatetimeFormat, "hour \"%d\" is invalid for the 12-hour clock", v.hour)
+		}
+		v.hour %= 12
+		if v.pm {
+			v.hour += 12
+		}
+	}
+	_ = what
+	return v, nil
+}
+
+func init() {
+	reg("to_date", sig(tT, tT), tDate, rowFn(func(a []types.Datum, _ *[]byte, _ []types.T) (types.Datum, error) {
+		v, err := parseWithFormat(string(a[0].S), string(a[1].S), "date")
+		if err != nil {
+			return types.Null, err
+		}
+		d, err := makeDate(v.year, v.month, v.day)
+		return types.NewInt(d), err
+	}))
+	reg("to_timestamp", sig(tT, tT), tTSTZ, rowFn(func(a []types.Datum, _ *[]byte, _ []types.T) (types.Datum, error) {
+		v, err := parseWithFormat(string(a[0].S), string(a[1].S), "timestamp")
+		if err != nil {
+			return types.Null, err
+		}
+		d, err := makeDate(v.year, v.month, v.day)
+		if err != nil {
+			return types.Null, err
+		}
+		if v.hour > 24 || v.min > 59 || v.sec > 60 {
+			return types.Null, types.Errorf(types.CodeDatetimeFieldOverflow, "date/time field value out of range: \"%s\"", string(a[0].S))
+		}
+		return types.NewInt(d*usDay + (v.hour*3600+v.min*60+v.sec)*1e6 + v.micros), nil
+	}))
+}

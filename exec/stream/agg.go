@@ -82,6 +82,10 @@ func (a *acc) reset() {
 // string_agg (value, separator) and every DISTINCT aggregate (its
 // arguments; the accumulator then sees a value when its count goes 0→1 and
 // loses it on 1→0).
+//
+// A watermark on a group column deletes the groups below it (OnWatermark);
+// with SetEmitOnWindowClose the aggregation emits nothing from Push and
+// each group's final row once its window closes.
 type HashAgg struct {
 	id        uint32
 	inTypes   []types.T
@@ -105,6 +109,16 @@ type HashAgg struct {
 	newRow  []types.Datum
 	oldEnc  []byte
 	newEnc  []byte
+
+	// Watermarks (see OnWatermark).
+	eowc    bool            // EMIT ON WINDOW CLOSE
+	eowcPos int             // position in groupCols of the window column
+	cfgErr  error           // bad SetEmitOnWindowClose, reported by Push
+	wms     []types.Datum   // per group position: current watermark (Null: none)
+	hasWM   bool            // some wms[i] is set
+	dropped int64           // late rows dropped by Push
+	keyD    []types.Datum   // decoded group keys
+	closed  [][]types.Datum // EOWC rows finalized by one watermark
 }
 
 type aggWork struct {
@@ -270,11 +284,18 @@ func (h *HashAgg) Push(ctx *Ctx, _ int, c *exec.Chunk, emit func(*exec.Chunk) er
 	if n == 0 {
 		return nil
 	}
+	if h.cfgErr != nil {
+		return h.cfgErr
+	}
 	h.out.start(emit)
 	clear(h.index)
 	h.works = h.works[:0]
 	for k := 0; k < n; k++ {
 		r := c.Row(k)
+		if h.hasWM && h.late(c, r) {
+			h.dropped++
+			continue
+		}
 		g := colsOf(c, r, h.groupCols, h.rowBuf)
 		h.rowBuf = g
 		h.keyBuf = rowKey(h.keyBuf[:0], h.id, h.gts, g)
@@ -307,7 +328,7 @@ func (h *HashAgg) processGroup(st State, w *aggWork, c *exec.Chunk) error {
 		return err
 	}
 	global := len(h.groupCols) == 0
-	hadOld := existed || global
+	hadOld := (existed || global) && !h.eowc
 	if hadOld {
 		if h.oldRow, err = h.finalize(st, w.key, g, h.oldRow); err != nil {
 			return err
@@ -340,6 +361,10 @@ func (h *HashAgg) processGroup(st State, w *aggWork, c *exec.Chunk) error {
 		}
 	} else if err := h.save(st, w.key, g); err != nil {
 		return err
+	}
+	if h.eowc {
+		// Emitted by OnWatermark when the window closes.
+		return nil
 	}
 	hasNew := g.rows > 0 || global
 	if hasNew {
@@ -381,9 +406,14 @@ func (h *HashAgg) load(st State, key []byte, g *groupState) (bool, error) {
 	if err != nil || !found {
 		return false, err
 	}
+	return true, h.decodeGroup(v, g)
+}
+
+// decodeGroup decodes group state value v into g (accumulators reset).
+func (h *HashAgg) decodeGroup(v []byte, g *groupState) error {
 	row, err := state.DecodeRowCopy(v, h.rowTs, h.rowBuf[:0])
 	if err != nil {
-		return false, err
+		return err
 	}
 	h.rowBuf = row
 	g.rows = row[0].I
@@ -403,13 +433,13 @@ func (h *HashAgg) load(st State, key []byte, g *groupState) (bool, error) {
 		for len(b) > 0 {
 			x, k := binary.Uvarint(b)
 			if k <= 0 {
-				return false, corrupt("aggregate scales")
+				return corrupt("aggregate scales")
 			}
 			a.scales = append(a.scales, int64(x))
 			b = b[k:]
 		}
 	}
-	return true, nil
+	return nil
 }
 
 func (h *HashAgg) save(st State, key []byte, g *groupState) error {

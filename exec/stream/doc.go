@@ -1,7 +1,7 @@
 // Package stream implements the incremental operators that maintain
 // materialized views: Filter, Project, UnionAll, HashAgg, HashJoin,
-// Distinct, TopN and Materialize, plus MaterializedScan, the batch operator
-// that reads a view back.
+// Distinct, TopN, Materialize and LateFilter, plus MaterializedScan, the
+// batch operator that reads a view back.
 //
 // # Delta model
 //
@@ -40,7 +40,7 @@
 //	HashAgg      id | vnode(group) | group                    → [rows] ++ group ++ accumulators
 //	             id | vnode(group) | group | u16 agg | args   → count ++ args   (min/max, string_agg, DISTINCT)
 //	Distinct     id | vnode(row) | row                        → count ++ row
-//	HashJoin     id | side byte | vnode(key) | key | row      → count ++ matches ++ row
+//	HashJoin     id | vnode(key) | side byte | key | row      → count ++ matches ++ row
 //	TopN         id | vnode(group) | group | 0x00 | sortkey | row → count ++ row   (input multiset)
 //	             id | vnode(group) | group | 0x01 | sortkey | row → count ++ row   (emitted window)
 //
@@ -64,4 +64,14 @@
 //   - TopN: after each chunk, every touched group's window [offset,
 //     offset+limit) is recomputed from the ordered input multiset and diffed
 //     against the stored emitted window.
+//
+// # Watermarks
+//
+// Besides deltas, operators receive watermarks (Watermark, delivered with
+// PushWatermark to operators implementing WatermarkHandler): a promise that
+// no later row has a column below a value. A LateFilter after the source
+// enforces it; HashAgg uses it to delete the state of groups that can no
+// longer change and, in EMIT ON WINDOW CLOSE mode, to emit each window's
+// final row once; inner HashJoins on a window column delete both sides'
+// state below it. See Watermark for how each operator propagates them.
 package stream

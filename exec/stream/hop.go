@@ -58,3 +58,23 @@ func (h *Hop) Push(_ *Ctx, _ int, c *exec.Chunk, emit func(*exec.Chunk) error) e
 	}
 	return h.out.flush()
 }
+
+// OnWatermark implements WatermarkHandler: a watermark on the time column
+// holds on the output's time column too, and becomes one on window_start
+// and window_end (the earliest window a later row can still open).
+func (h *Hop) OnWatermark(_ *Ctx, _ int, w Watermark, _ func(*exec.Chunk) error) ([]Watermark, error) {
+	out := []Watermark{w}
+	if w.Col != h.col {
+		return out, nil
+	}
+	n := len(h.ts) - 2
+	start, err := WindowStartWatermark(h.slide, h.size, h.offset)(w.Val)
+	if err != nil {
+		return nil, err
+	}
+	end, err := WindowEndWatermark(h.slide, h.size, h.offset)(w.Val)
+	if err != nil {
+		return nil, err
+	}
+	return append(out, Watermark{Col: n, Val: start}, Watermark{Col: n + 1, Val: end}), nil
+}

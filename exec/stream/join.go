@@ -71,6 +71,14 @@ type HashJoin struct {
 	scratch []byte
 	outRow  []types.Datum
 	nulls   [2][]types.Datum
+
+	// Watermarks (inner joins only, see OnWatermark): per side and key
+	// position the latest watermark, and per key position the bound below
+	// which state was deleted (Null: none).
+	wms      [2][]types.Datum
+	cleaned  []types.Datum
+	hasClean bool
+	dropped  int64
 }
 
 type joinCand struct {
@@ -135,6 +143,10 @@ func (h *HashJoin) Push(ctx *Ctx, port int, c *exec.Chunk, emit func(*exec.Chunk
 	h.out.start(emit)
 	for k := 0; k < n; k++ {
 		r := c.Row(k)
+		if h.hasClean && h.late(port, c, r) {
+			h.dropped++
+			continue
+		}
 		if err := h.pushRow(ctx, port, c, r, Sign(c, r)); err != nil {
 			return err
 		}

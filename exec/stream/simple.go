@@ -62,10 +62,11 @@ func (f *Filter) Push(ctx *Ctx, _ int, c *exec.Chunk, emit func(*exec.Chunk) err
 // Project computes expressions over each delta row, keeping the row's op
 // (normalised to OpInsert/OpDelete) and the input's selection.
 type Project struct {
-	exprs []exec.Expr
-	ts    []types.T
-	ops   []exec.Op
-	out   exec.Chunk
+	exprs  []exec.Expr
+	ts     []types.T
+	ops    []exec.Op
+	out    exec.Chunk
+	derivs []WatermarkDerivation
 }
 
 // NewProject returns a stateless projection whose output columns are exprs.
@@ -101,13 +102,16 @@ func (p *Project) Push(ctx *Ctx, _ int, c *exec.Chunk, emit func(*exec.Chunk) er
 // UnionAll merges the deltas of two or more inputs with identical types:
 // a delta arriving on any port passes through (ops normalised).
 type UnionAll struct {
-	ts  []types.T
-	ops []exec.Op
-	out exec.Chunk
+	ts    []types.T
+	ops   []exec.Op
+	out   exec.Chunk
+	ports int
+	wms   map[int]*unionWM // by column
 }
 
-// NewUnionAll returns a UNION ALL of inputs whose columns have types ts.
-func NewUnionAll(ts []types.T) *UnionAll { return &UnionAll{ts: ts} }
+// NewUnionAll returns a UNION ALL of two inputs (ports 0 and 1; see
+// SetInputs for more) whose columns have types ts.
+func NewUnionAll(ts []types.T) *UnionAll { return &UnionAll{ts: ts, ports: 2} }
 
 // Types implements Operator.
 func (u *UnionAll) Types() []types.T { return u.ts }

@@ -82,9 +82,6 @@ func (s *session) createTable(x *sql.CreateTable) error {
 			return err
 		}
 	}
-	if x.Watermark != nil {
-		return types.Errorf(types.CodeFeatureNotSupported, "WATERMARK on tables is not supported yet")
-	}
 	if existing := s.e.cat.Get(x.Name); existing != nil {
 		if x.IfNotExists {
 			return nil
@@ -149,6 +146,13 @@ func (s *session) createTable(x *sql.CreateTable) error {
 	} else {
 		rel.Columns = append(rel.Columns, catalog.Column{Name: "_row_id", Type: types.TInt8, Hidden: true, NotNull: true})
 		rel.PK = []int{len(rel.Columns) - 1}
+	}
+	if x.Watermark != nil {
+		wm, err := s.e.checkWatermark(rel, x.Watermark)
+		if err != nil {
+			return err
+		}
+		rel.Watermark = wm
 	}
 	id, err := s.e.cat.AllocID()
 	if err != nil {

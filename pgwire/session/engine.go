@@ -36,6 +36,7 @@ type Engine struct {
 	rowCount sync.Map // table id -> *atomic.Int64
 	rowIDs   rowIDs
 	views    views
+	wms      watermarks
 	// pendingNames reserves the names of views being backfilled.
 	pendingNames map[string]uint32
 	sources      sourceRunners

@@ -114,6 +114,14 @@ func (e *Engine) propagate(ctx *stream.Ctx, relID uint32, delta *exec.Chunk) err
 			p.buf = append(p.buf, bufferedDelta{relID: relID, c: copyChunk(delta)})
 		}
 	}
+	if err := e.propagateRows(ctx, relID, delta); err != nil {
+		return err
+	}
+	return e.advanceWatermark(ctx, relID, delta)
+}
+
+// propagateRows pushes delta into the views reading relID.
+func (e *Engine) propagateRows(ctx *stream.Ctx, relID uint32, delta *exec.Chunk) error {
 	for _, vid := range e.views.readers[relID] {
 		rt := e.views.byID[vid]
 		var outs []*exec.Chunk
@@ -191,7 +199,7 @@ func (cb *changeBuffer) flush() error {
 }
 
 // compileView binds and compiles a view's query. alloc supplies state ids.
-func (e *Engine) compileView(q *sql.Query, viewID uint32, alloc planner.IDAlloc) (*planner.Query, *planner.StreamGraph, map[uint32]bool, error) {
+func (e *Engine) compileView(q *sql.Query, viewID uint32, alloc planner.IDAlloc, eowc bool) (*planner.Query, *planner.StreamGraph, map[uint32]bool, error) {
 	b := &planner.Binder{Cat: e.streamCatalog(), Phys: &planner.PhysBuilder{}}
 	bq, err := b.BindQuery(q.Node)
 	if err != nil {
@@ -203,7 +211,7 @@ func (e *Engine) compileView(q *sql.Query, viewID uint32, alloc planner.IDAlloc)
 	// The plan must not depend on table sizes: it is compiled again at
 	// every start and must find its operators' state where it left it.
 	root := planner.Optimize(bq.Root, nil)
-	g, err := planner.BuildStream(root, viewID, alloc, b)
+	g, err := planner.BuildStream(root, viewID, alloc, b, eowc)
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -212,9 +220,6 @@ func (e *Engine) compileView(q *sql.Query, viewID uint32, alloc planner.IDAlloc)
 
 func (s *session) createMaterializedView(x *sql.CreateView) error {
 	e := s.e
-	if x.EmitOnWindowClose {
-		return types.Errorf(types.CodeFeatureNotSupported, "EMIT ON WINDOW CLOSE is not supported yet")
-	}
 	// Step 1, under the write lock: compile, take the backfill snapshot and
 	// start collecting the changes committed after it.
 	e.writeMu.Lock()
@@ -288,14 +293,14 @@ func (s *session) prepareView(x *sql.CreateView) (*catalog.Relation, *planner.St
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	bq, g, deps, err := e.compileView(x.Query, viewID, e.cat.AllocID)
+	bq, g, deps, err := e.compileView(x.Query, viewID, e.cat.AllocID, x.EmitOnWindowClose)
 	if err != nil {
 		return nil, nil, nil, err
 	}
 	if len(x.Columns) > len(bq.Cols) {
 		return nil, nil, nil, types.Errorf(types.CodeSyntaxError, "CREATE MATERIALIZED VIEW specifies more column names than columns")
 	}
-	rel := &catalog.Relation{ID: viewID, Name: x.Name, Kind: catalog.KindMaterializedView, SQL: x.Query.Text, StateIDs: g.StateIDs}
+	rel := &catalog.Relation{ID: viewID, Name: x.Name, Kind: catalog.KindMaterializedView, SQL: x.Query.Text, StateIDs: g.StateIDs, EmitOnWindowClose: x.EmitOnWindowClose}
 	seen := map[string]bool{}
 	for i, c := range bq.Cols {
 		name := c.Name
@@ -451,7 +456,7 @@ func (e *Engine) loadViews() error {
 			next++
 			return ids[next-1], nil
 		}
-		_, g, _, err := e.compileView(q, r.ID, alloc)
+		_, g, _, err := e.compileView(q, r.ID, alloc, r.EmitOnWindowClose)
 		if err != nil {
 			return err
 		}
@@ -465,7 +470,7 @@ func (e *Engine) loadViews() error {
 func (s *session) explainStream(x *sql.CreateView) (*utilStmt, error) {
 	next := uint32(0)
 	alloc := func() (uint32, error) { next++; return next, nil }
-	_, g, _, err := s.e.compileView(x.Query, 0, alloc)
+	_, g, _, err := s.e.compileView(x.Query, 0, alloc, x.EmitOnWindowClose)
 	if err != nil {
 		return nil, err
 	}

@@ -501,15 +501,24 @@ func (e *Engine) FlushSources(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
-// WaitSources waits until every bounded connector has delivered all its
-// rows (tests and the benchmark); unbounded readers are not waited for.
+// WaitSources waits until every bounded connector that is reading (every
+// table, and every source some view reads) has delivered all its rows
+// (tests and the benchmark). Unbounded and idle sources are not waited for.
 func (e *Engine) WaitSources(ctx context.Context) error {
 	var errs []error
 	for _, r := range e.runners() {
-		for _, sp := range r.splits {
-			if !r.bounded() {
+		if !r.bounded() {
+			continue
+		}
+		if !r.table {
+			e.writeMu.Lock()
+			read := e.hasReaders(r.rel.ID)
+			e.writeMu.Unlock()
+			if !read {
 				continue
 			}
+		}
+		for _, sp := range r.splits {
 			select {
 			case <-sp.doneC:
 				if sp.err != nil {
@@ -825,4 +834,26 @@ func (k shadowKV) ScanMeta(prefix string, f func(key string, value []byte) error
 		}
 	}
 	return nil
+}
+
+// StateBytes estimates the bytes a relation's state occupies in the store
+// (a materialized view: its rows and its operators' state; a table: its
+// rows), after flushing the store's mem-tables (benchmarks).
+func (e *Engine) StateBytes(name string) (uint64, error) {
+	rel := e.cat.Get(name)
+	if rel == nil {
+		return 0, types.Errorf(types.CodeUndefinedTable, "relation %q does not exist", name)
+	}
+	if err := e.store.DB().Flush(); err != nil {
+		return 0, err
+	}
+	var total uint64
+	for _, id := range append([]uint32{rel.ID}, rel.StateIDs...) {
+		n, err := e.store.ApproximateSize(id)
+		if err != nil {
+			return 0, err
+		}
+		total += n
+	}
+	return total, nil
 }

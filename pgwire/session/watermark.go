@@ -1,0 +1,177 @@
+package session
+
+import (
+	"sync"
+
+	"github.com/streamsql/streamsql/catalog"
+	"github.com/streamsql/streamsql/exec"
+	"github.com/streamsql/streamsql/exec/stream"
+	"github.com/streamsql/streamsql/planner"
+	"github.com/streamsql/streamsql/sql"
+	"github.com/streamsql/streamsql/types"
+)
+
+// Watermarks start at relations declared WATERMARK FOR col AS expr: after
+// every change to such a relation (a source's chunk or a DML statement) the
+// relation's watermark becomes the largest value of expr seen so far, and
+// is pushed through the dataflows reading it. There it drops late rows,
+// closes windows (EMIT ON WINDOW CLOSE) and lets operators delete state
+// that no later row can reach. Watermarks live in memory: after a restart
+// they start again from the first new rows.
+
+type watermarks struct {
+	mu    sync.Mutex
+	exprs map[uint32]exec.Expr   // bound WATERMARK expressions
+	val   map[uint32]types.Datum // current watermark per relation
+}
+
+// watermarkExpr binds rel's WATERMARK expression (once).
+func (e *Engine) watermarkExpr(rel *catalog.Relation) (exec.Expr, error) {
+	e.wms.mu.Lock()
+	defer e.wms.mu.Unlock()
+	if x, ok := e.wms.exprs[rel.ID]; ok {
+		return x, nil
+	}
+	ast, err := sql.ParseExpr(rel.Watermark.Expr)
+	if err != nil {
+		return nil, err
+	}
+	cols := make([]planner.Column, len(rel.Columns))
+	for i, c := range rel.Columns {
+		cols[i] = planner.Column{Name: c.Name, Table: rel.Name, Type: c.Type}
+	}
+	b := &planner.Binder{Cat: e.cat, Phys: &planner.PhysBuilder{}}
+	x, err := b.BindExpr(ast, cols)
+	if err != nil {
+		return nil, err
+	}
+	col := rel.Columns[rel.ColumnIndex(rel.Watermark.Column)]
+	if x.Type().Family != col.Type.Family {
+		return nil, types.Errorf(types.CodeDatatypeMismatch, "watermark expression has type %s, but column %q is %s", x.Type(), col.Name, col.Type)
+	}
+	if e.wms.exprs == nil {
+		e.wms.exprs, e.wms.val = map[uint32]exec.Expr{}, map[uint32]types.Datum{}
+	}
+	e.wms.exprs[rel.ID] = x
+	return x, nil
+}
+
+// advanceWatermark moves relID's watermark past the rows inserted by delta
+// and pushes it through the views reading relID.
+func (e *Engine) advanceWatermark(ctx *stream.Ctx, relID uint32, delta *exec.Chunk) error {
+	rel := e.cat.GetByID(relID)
+	if rel == nil || rel.Watermark == nil || len(e.views.readers[relID]) == 0 {
+		return nil
+	}
+	x, err := e.watermarkExpr(rel)
+	if err != nil {
+		return err
+	}
+	v, err := x.Eval(ctx.EC, delta)
+	if err != nil {
+		return err
+	}
+	t := x.Type()
+	e.wms.mu.Lock()
+	cur, have := e.wms.val[relID]
+	best, moved := cur, false
+	for i := 0; i < delta.Len(); i++ {
+		r := delta.Row(i)
+		if delta.Ops != nil && (delta.Ops[r] == exec.OpDelete || delta.Ops[r] == exec.OpUpdateDelete) {
+			continue
+		}
+		d := v.Get(r)
+		if d.Null {
+			continue
+		}
+		if (!have && !moved) || types.Compare(t, d, best) > 0 {
+			best, moved = d.Copy(), true
+		}
+	}
+	if moved {
+		e.wms.val[relID] = best
+	}
+	e.wms.mu.Unlock()
+	if !moved {
+		return nil
+	}
+	col := rel.ColumnIndex(rel.Watermark.Column)
+	return e.pushWatermark(ctx, relID, stream.Watermark{Col: col, Val: best})
+}
+
+// pushWatermark sends w into every leaf of relID in the dependent views;
+// rows that closing windows emit flow on like any change.
+func (e *Engine) pushWatermark(ctx *stream.Ctx, relID uint32, w stream.Watermark) error {
+	for _, vid := range e.views.readers[relID] {
+		rt := e.views.byID[vid]
+		var outs []*exec.Chunk
+		sink := func(out *exec.Chunk) error {
+			if len(e.views.readers[vid]) > 0 && out.Len() > 0 {
+				outs = append(outs, copyChunk(out))
+			}
+			return nil
+		}
+		for _, l := range rt.g.Leaves {
+			if l.RelID != relID || l.WatermarkCol < 0 {
+				continue
+			}
+			if err := watermarkInto(ctx, l.Node, l.Port, w, sink); err != nil {
+				return err
+			}
+		}
+		for _, out := range outs {
+			if err := e.propagate(ctx, vid, out); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// watermarkInto hands w to node and the watermarks it yields to its parent,
+// up to the root.
+func watermarkInto(ctx *stream.Ctx, node *planner.StreamNode, port int, w stream.Watermark, sink func(*exec.Chunk) error) error {
+	emit := func(out *exec.Chunk) error {
+		if node.Parent == nil {
+			return sink(out)
+		}
+		return pushInto(ctx, node.Parent, node.Port, out, sink)
+	}
+	next, err := stream.PushWatermark(ctx, node.Op, port, w, emit)
+	if err != nil || node.Parent == nil {
+		return err
+	}
+	for _, nw := range next {
+		if err := watermarkInto(ctx, node.Parent, node.Port, nw, sink); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// checkWatermark validates WATERMARK FOR col AS expr against rel's columns:
+// the column must exist and the expression must have its type.
+func (e *Engine) checkWatermark(rel *catalog.Relation, w *sql.WatermarkDef) (*catalog.Watermark, error) {
+	c := rel.ColumnIndex(w.Column)
+	if c < 0 || rel.Columns[c].Hidden {
+		return nil, types.Errorf(types.CodeUndefinedColumn, "column %q named in WATERMARK does not exist", w.Column)
+	}
+	switch rel.Columns[c].Type.Family {
+	case types.Timestamp, types.Timestamptz, types.Date, types.Int16, types.Int32, types.Int64:
+	default:
+		return nil, types.Errorf(types.CodeDatatypeMismatch, "WATERMARK column %q must be a timestamp, date or integer, not %s", w.Column, rel.Columns[c].Type)
+	}
+	cols := make([]planner.Column, len(rel.Columns))
+	for i, col := range rel.Columns {
+		cols[i] = planner.Column{Name: col.Name, Table: rel.Name, Type: col.Type}
+	}
+	b := &planner.Binder{Cat: e.cat, Phys: &planner.PhysBuilder{}}
+	x, err := b.BindExpr(w.Expr, cols)
+	if err != nil {
+		return nil, err
+	}
+	if x.Type().Family != rel.Columns[c].Type.Family {
+		return nil, types.Errorf(types.CodeDatatypeMismatch, "watermark expression for column %q must have type %s, not %s", w.Column, rel.Columns[c].Type, x.Type())
+	}
+	return &catalog.Watermark{Column: w.Column, Expr: w.Text}, nil
+}
