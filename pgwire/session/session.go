@@ -355,6 +355,10 @@ func (s *session) prepareShow(x *sql.Show) (pgwire.Statement, error) {
 		return listKind("source")
 	case "sinks":
 		return listKind("sink")
+	case "state":
+		return &utilStmt{tag: "SHOW", cols: append(textCols("view", "operator_state"), pgwire.Column{Name: "state_table", Type: types.TInt8}, pgwire.Column{Name: "keys", Type: types.TInt8}, pgwire.Column{Name: "approximate_bytes", Type: types.TInt8}), rows: func(context.Context) ([][]types.Datum, error) {
+			return s.e.stateRows()
+		}}, nil
 	case "all":
 		return &utilStmt{tag: "SHOW", cols: textCols("name", "setting", "description"), rows: func(context.Context) ([][]types.Datum, error) {
 			keys := make([]string, 0, len(s.settings))

@@ -8,6 +8,7 @@ import (
 	"github.com/streamsql/streamsql/exec/stream"
 	"github.com/streamsql/streamsql/planner"
 	"github.com/streamsql/streamsql/sql"
+	"github.com/streamsql/streamsql/state"
 	"github.com/streamsql/streamsql/types"
 )
 
@@ -174,4 +175,42 @@ func (e *Engine) checkWatermark(rel *catalog.Relation, w *sql.WatermarkDef) (*ca
 		return nil, types.Errorf(types.CodeDatatypeMismatch, "watermark expression for column %q must have type %s, not %s", w.Column, rel.Columns[c].Type, x.Type())
 	}
 	return &catalog.Watermark{Column: w.Column, Expr: w.Text}, nil
+}
+
+// stateRows lists, for SHOW STATE, every materialized view's state tables
+// with their live key counts and approximate on-disk size: the way to see
+// that watermarks keep state bounded.
+func (e *Engine) stateRows() ([][]types.Datum, error) {
+	view := e.newReadView()
+	defer view.Close()
+	var out [][]types.Datum
+	for _, r := range e.cat.List() {
+		if r.Kind != catalog.KindMaterializedView {
+			continue
+		}
+		ids := append([]uint32{r.ID}, r.StateIDs...)
+		for i, id := range ids {
+			what := "operator"
+			if i == 0 {
+				what = "view rows"
+			}
+			p := state.TablePrefix(id)
+			it, err := view.snap.NewIter(p, state.PrefixEnd(p))
+			if err != nil {
+				return nil, err
+			}
+			var keys int64
+			for it.First(); it.Valid(); it.Next() {
+				keys++
+			}
+			err = it.Error()
+			it.Close()
+			if err != nil {
+				return nil, err
+			}
+			size, _ := e.store.ApproximateSize(id)
+			out = append(out, []types.Datum{types.NewString(r.Name), types.NewString(what), types.NewInt(int64(id)), types.NewInt(keys), types.NewInt(int64(size))})
+		}
+	}
+	return out, nil
 }

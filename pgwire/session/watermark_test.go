@@ -54,6 +54,25 @@ func TestEmitOnWindowClose(t *testing.T) {
 	if strings.Join(live, ";") != "1|16;1|4;3|11" {
 		t.Fatalf("live view after a late row: %v", live)
 	}
+	// Closed windows leave no state behind: after the watermark has passed
+	// every window but the last, the aggregation keeps one group.
+	for i := 0; i < 50; i++ {
+		mustExec(t, c, "INSERT INTO ev VALUES ($1, TIMESTAMP '2024-01-01 00:01:00' + $1 * INTERVAL '10 seconds', 1)", i)
+	}
+	var keys int64
+	for _, r := range rowsOf(t, c, "SHOW STATE") {
+		f := strings.Split(r, "|")
+		if f[0] == "closed" && f[1] == "operator" {
+			var n int64
+			for _, ch := range f[3] {
+				n = n*10 + int64(ch-'0')
+			}
+			keys += n
+		}
+	}
+	if keys == 0 || keys > 3 {
+		t.Fatalf("EMIT ON WINDOW CLOSE aggregation keeps %d state keys after 50 closed windows, want 1-3", keys)
+	}
 	var plan string
 	if err := c.QueryRow(context.Background(), "EXPLAIN CREATE MATERIALIZED VIEW x AS SELECT window_start, count(*) FROM TUMBLE(ev, ts, INTERVAL '10' SECOND) GROUP BY window_start EMIT ON WINDOW CLOSE").Scan(&plan); err != nil {
 		t.Fatal(err)
