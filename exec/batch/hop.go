@@ -104,7 +104,8 @@ func (h *hop) Next() (*exec.Chunk, error) {
 				return nil, err
 			}
 			if c == nil {
-				h.inEOF = true
+				// The last chunk is invalid once Next was called again.
+				h.inEOF, h.cur = true, nil
 				break
 			}
 			h.cur, h.k, h.w = c, 0, 0

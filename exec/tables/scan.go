@@ -30,6 +30,8 @@ type Scan struct {
 	path *Path
 	out  *exec.Chunk
 	row  []types.Datum
+	// filled counts the rows of out set so far in this Next.
+	filled int
 	// arena holds the bytes of the current chunk's text values.
 	arena []byte
 
@@ -141,7 +143,11 @@ func (s *Scan) indexRanges() [][2][]byte {
 
 // Next implements exec.Operator.
 func (s *Scan) Next() (*exec.Chunk, error) {
+	// Size the vectors once and fill rows in place: appending row by row
+	// would resize every column for every row.
 	s.out.Reset()
+	s.out.SetLen(exec.DefaultChunkSize)
+	s.filled = 0
 	s.arena = s.arena[:0]
 	n := 0
 	var err error
@@ -155,8 +161,10 @@ func (s *Scan) Next() (*exec.Chunk, error) {
 		n, err = s.nextFull()
 	}
 	if err != nil || n == 0 {
+		s.out.SetLen(0)
 		return nil, err
 	}
+	s.out.SetLen(s.filled)
 	return s.out, nil
 }
 
@@ -173,7 +181,10 @@ func (s *Scan) appendRow(val []byte) error {
 			row[i].S = s.arena[start:len(s.arena):len(s.arena)]
 		}
 	}
-	s.out.AppendDatums(row)
+	for i, v := range s.out.Cols {
+		v.Set(s.filled, row[i])
+	}
+	s.filled++
 	return nil
 }
 

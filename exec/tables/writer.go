@@ -13,10 +13,23 @@ type Writer struct {
 	b   *state.Batch
 	key []byte
 	val []byte
+	// In bulk mode the batch is write-only (appending to it is much cheaper
+	// than keeping it indexed): primary-key checks consult the statement's
+	// own writes through these sets and the committed state through snap.
+	bulk    bool
+	snap    *state.Snapshot
+	written map[string]bool // key -> true if the statement wrote it, false if it deleted it
 }
 
 // NewWriter starts a statement's batch.
 func (s *Store) NewWriter() *Writer { return &Writer{st: s.st, b: s.st.NewBatch()} }
+
+// NewBulkWriter starts a statement's batch for a table without unique
+// secondary indexes whose changes nothing else reads within the statement
+// (no dependent views): the batch need not read its own writes.
+func (s *Store) NewBulkWriter() *Writer {
+	return &Writer{st: s.st, b: s.st.NewWriteBatch(), bulk: true, snap: s.st.NewSnapshot(), written: map[string]bool{}}
+}
 
 // Batch is the statement's batch, for writing view state atomically with
 // the table changes.
@@ -27,6 +40,10 @@ func (w *Writer) Close() {
 	if w.b != nil {
 		w.b.Close()
 		w.b = nil
+	}
+	if w.snap != nil {
+		w.snap.Close()
+		w.snap = nil
 	}
 }
 
@@ -41,6 +58,13 @@ func (w *Writer) Commit() error {
 // Insert adds row (every column of the table) and its index entries.
 func (w *Writer) Insert(d *Desc, row []types.Datum) error {
 	w.key = rowKey(w.key[:0], d, pick(row, d.PK))
+	if w.bulk {
+		for i := range d.Indexes {
+			if d.Indexes[i].Unique {
+				return types.Errorf(types.CodeInternal, "bulk writer used on table %q with a unique index", d.Name)
+			}
+		}
+	}
 	found, err := w.exists(w.key)
 	if err != nil {
 		return err
@@ -60,6 +84,9 @@ func (w *Writer) Insert(d *Desc, row []types.Datum) error {
 	if err := w.b.Set(w.key, w.val); err != nil {
 		return err
 	}
+	if w.bulk {
+		w.written[string(w.key)] = true
+	}
 	for i := range d.Indexes {
 		w.key = indexKey(w.key[:0], d, &d.Indexes[i], row)
 		if err := w.b.Set(w.key, nil); err != nil {
@@ -75,6 +102,9 @@ func (w *Writer) Delete(d *Desc, row []types.Datum) error {
 	if err := w.b.Delete(w.key); err != nil {
 		return err
 	}
+	if w.bulk {
+		w.written[string(w.key)] = false
+	}
 	for i := range d.Indexes {
 		w.key = indexKey(w.key[:0], d, &d.Indexes[i], row)
 		if err := w.b.Delete(w.key); err != nil {
@@ -85,6 +115,16 @@ func (w *Writer) Delete(d *Desc, row []types.Datum) error {
 }
 
 func (w *Writer) exists(key []byte) (bool, error) {
+	if w.bulk {
+		if live, ok := w.written[string(key)]; ok {
+			return live, nil
+		}
+		_, closer, found, err := w.snap.Get(key)
+		if closer != nil {
+			closer.Close()
+		}
+		return found, err
+	}
 	v, closer, found, err := w.b.Get(key)
 	_ = v
 	if closer != nil {

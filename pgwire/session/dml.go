@@ -196,7 +196,7 @@ func (s *session) prepareInsert(b *planner.Binder, n *ast.InsertStmt) (func(cont
 			return "", err
 		}
 		desc := s.e.tableDesc(rel)
-		w := s.e.tables.NewWriter()
+		w := s.e.writerFor(rel)
 		defer w.Close()
 		// Defaults are evaluated once per statement (they are constants or
 		// stable functions such as now()).
@@ -369,7 +369,7 @@ func (s *session) prepareUpdate(b *planner.Binder, n *ast.UpdateStmt) (func(cont
 			return "", err
 		}
 		desc := s.e.tableDesc(rel)
-		w := s.e.tables.NewWriter()
+		w := s.e.writerFor(rel)
 		defer w.Close()
 		// Remove every old row first, so that keys moving between rows in
 		// one statement do not collide with rows about to move away.
@@ -473,7 +473,7 @@ func (s *session) prepareDelete(b *planner.Binder, n *ast.DeleteStmt) (func(cont
 			return "", err
 		}
 		desc := s.e.tableDesc(rel)
-		w := s.e.tables.NewWriter()
+		w := s.e.writerFor(rel)
 		defer w.Close()
 		changes := s.e.newChangeBuffer(rel, w, ec)
 		for _, old := range olds {

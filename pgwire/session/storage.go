@@ -146,3 +146,19 @@ func (e *Engine) nextRowID(rel *catalog.Relation) (int64, error) {
 	r.next[rel.ID]++
 	return id, nil
 }
+
+// writerFor returns the batch writer for a statement changing rel: the
+// cheaper write-only batch when nothing in the statement needs to read the
+// statement's own writes back (no dependent views, no unique secondary
+// index to check).
+func (e *Engine) writerFor(rel *catalog.Relation) *tables.Writer {
+	if e.hasReaders(rel.ID) {
+		return e.tables.NewWriter()
+	}
+	for _, ix := range rel.Indexes {
+		if ix.Unique {
+			return e.tables.NewWriter()
+		}
+	}
+	return e.tables.NewBulkWriter()
+}
