@@ -389,7 +389,7 @@ func (b *Binder) bindSelect(s *ast.SelectStmt, parent *scope) (*Query, error) {
 			rest = append(rest, c)
 		}
 		if len(rest) > 0 {
-			node = &Filter{In: node, Conds: rest}
+			node = b.decorrelateWhere(node, rest)
 		}
 	}
 
@@ -540,6 +540,10 @@ func (b *Binder) bindSelect(s *ast.SelectStmt, parent *scope) (*Query, error) {
 			}
 			onCols = append(onCols, idx)
 		}
+	}
+	if agg == nil && win == nil {
+		// Correlated scalar subqueries over the FROM row as joins.
+		node, exprs = b.decorrelateScalars(node, exprs)
 	}
 	node = &Project{In: node, Exprs: exprs, Cols: cols}
 
