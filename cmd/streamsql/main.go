@@ -39,6 +39,8 @@ func main() {
 		os.Exit(serve(args))
 	case "slt":
 		os.Exit(sqllogictest.Main(args, startServer))
+	case "bench":
+		os.Exit(bench(args))
 	case "help", "-h", "--help":
 		usage()
 	default:
@@ -52,6 +54,7 @@ func usage() {
 	fmt.Fprint(os.Stderr, `usage:
   streamsql [serve] [--listen HOST:PORT] [--data-dir DIR]
   streamsql slt [flags] PATH...   (streamsql slt -h for flags)
+  streamsql bench nexmark --query qN[,qM...] --events N [--parallelism P] [--json FILE]
 `)
 }
 

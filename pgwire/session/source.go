@@ -289,8 +289,12 @@ func (s *session) createSource(x *sql.CreateSource, text string) error {
 		seen[c.Name] = true
 		rel.Columns = append(rel.Columns, catalog.Column{Name: c.Name, Type: c.Type, NotNull: c.NotNull})
 	}
-	if x.Watermark != nil && rel.ColumnIndex(x.Watermark.Column) < 0 {
-		return types.Errorf(types.CodeUndefinedColumn, "column %q named in WATERMARK does not exist", x.Watermark.Column)
+	if x.Watermark != nil {
+		wm, err := e.checkWatermark(rel, x.Watermark)
+		if err != nil {
+			return err
+		}
+		rel.Watermark = wm
 	}
 	id, err := e.cat.AllocID()
 	if err != nil {
@@ -317,9 +321,6 @@ func (s *session) prepareConnectorTable(x *sql.CreateTable) error {
 		return err
 	}
 	x.With = with
-	// WATERMARK on a connector table is accepted and, until windows are
-	// supported, has no effect.
-	x.Watermark = nil
 	return nil
 }
 
