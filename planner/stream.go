@@ -81,7 +81,13 @@ func BuildStream(n Node, viewID uint32, alloc IDAlloc, b *Binder, emitOnWindowCl
 		}
 		return id, err
 	}}
-	root := &StreamNode{Op: stream.NewMaterialize(viewID, colTypes(n.Schema())), Desc: fmt.Sprintf("Materialize (state %d, distribution: whole row, multiset)", viewID), StateID: viewID}
+	mat := stream.NewMaterialize(viewID, colTypes(n.Schema()))
+	desc := fmt.Sprintf("Materialize (state %d, distribution: whole row, multiset)", viewID)
+	if appendOnly(n) {
+		mat.SetAppendOnly()
+		desc = fmt.Sprintf("Materialize (state %d, distribution: whole row, append-only)", viewID)
+	}
+	root := &StreamNode{Op: mat, Desc: desc, StateID: viewID}
 	if err := sb.build(n, root, 0); err != nil {
 		return nil, err
 	}
@@ -594,4 +600,33 @@ func windowGroup(groups []exec.Expr) int {
 		}
 	}
 	return -1
+}
+
+// appendOnly reports whether a plan's output only ever inserts: sources and
+// APPEND ONLY tables through operators that never retract.
+func appendOnly(n Node) bool {
+	switch x := n.(type) {
+	case *Scan:
+		return x.Rel.Kind == catalog.KindSource || x.Rel.AppendOnly
+	case *Values, *TableFunc:
+		return true
+	case *Filter:
+		return appendOnly(x.In)
+	case *Project:
+		return appendOnly(x.In) && !hasSubqueryExprs(x.Exprs)
+	case *HopWindow:
+		return appendOnly(x.In)
+	case *SetOp:
+		return x.Kind == SetUnion && x.All && appendOnly(x.L) && appendOnly(x.R)
+	}
+	return false
+}
+
+func hasSubqueryExprs(es []exec.Expr) bool {
+	for _, e := range es {
+		if hasSubquery(e) {
+			return true
+		}
+	}
+	return false
 }

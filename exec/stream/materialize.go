@@ -2,6 +2,8 @@ package stream
 
 import (
 	"context"
+	"encoding/binary"
+	"strconv"
 
 	"github.com/streamsql/streamsql/exec"
 	"github.com/streamsql/streamsql/state"
@@ -29,6 +31,29 @@ type Materialize struct {
 	scratch []byte
 	ops     []exec.Op
 	out     exec.Chunk
+	// appendOnly: the input never retracts, so each row is stored under
+	// its own key (row bytes plus a sequence number) with count 1 and
+	// written without reading the state first.
+	appendOnly bool
+	seq        uint64
+	seqLoaded  bool
+}
+
+// SetAppendOnly declares that the view's input only inserts (an
+// append-only source through stateless operators). Rows are then stored as
+//
+//	stateID | vnode(row) | memcmp(row) | seq (8 bytes) → uvarint 1 ++ row
+//
+// which MaterializedScan reads the same way, and a delete is an error.
+// The next sequence number is kept under a system key, written with each
+// chunk in the same batch.
+func (m *Materialize) SetAppendOnly() *Materialize {
+	m.appendOnly = true
+	return m
+}
+
+func (m *Materialize) seqKey() []byte {
+	return state.SystemKey("mvseq/" + strconv.FormatUint(uint64(m.id), 10))
 }
 
 // NewMaterialize returns the storage operator of a view with column types ts.
@@ -45,12 +70,18 @@ func (m *Materialize) Push(ctx *Ctx, _ int, c *exec.Chunk, emit func(*exec.Chunk
 	if n == 0 {
 		return nil
 	}
-	for k := 0; k < n; k++ {
-		r := c.Row(k)
-		m.row = rowOf(c, r, m.row)
-		m.key = rowKey(m.key[:0], m.id, m.ts, m.row)
-		if _, _, err := addCount(ctx.State, m.key, Sign(c, r), m.ts, m.row, &m.scratch); err != nil {
+	if m.appendOnly {
+		if err := m.pushAppend(ctx, c); err != nil {
 			return err
+		}
+	} else {
+		for k := 0; k < n; k++ {
+			r := c.Row(k)
+			m.row = rowOf(c, r, m.row)
+			m.key = rowKey(m.key[:0], m.id, m.ts, m.row)
+			if _, _, err := addCount(ctx.State, m.key, Sign(c, r), m.ts, m.row, &m.scratch); err != nil {
+				return err
+			}
 		}
 	}
 	if emit == nil {
@@ -59,6 +90,37 @@ func (m *Materialize) Push(ctx *Ctx, _ int, c *exec.Chunk, emit func(*exec.Chunk
 	m.ops = normOps(c, m.ops)
 	m.out = exec.Chunk{Cols: c.Cols, N: c.N, Sel: c.Sel, Ops: m.ops}
 	return emit(&m.out)
+}
+
+func (m *Materialize) pushAppend(ctx *Ctx, c *exec.Chunk) error {
+	if !m.seqLoaded {
+		v, found, err := ctx.State.Get(m.seqKey())
+		if err != nil {
+			return err
+		}
+		if found && len(v) == 8 {
+			m.seq = binary.BigEndian.Uint64(v)
+		}
+		m.seqLoaded = true
+	}
+	for k, n := 0, c.Len(); k < n; k++ {
+		r := c.Row(k)
+		if Sign(c, r) < 0 {
+			return types.Errorf(types.CodeInternal, "append-only materialized view %d received a delete", m.id)
+		}
+		m.row = rowOf(c, r, m.row)
+		m.key = rowKey(m.key[:0], m.id, m.ts, m.row)
+		m.key = binary.BigEndian.AppendUint64(m.key, m.seq)
+		m.seq++
+		m.scratch = binary.AppendUvarint(m.scratch[:0], 1)
+		m.scratch = state.AppendRow(m.scratch, m.ts, m.row)
+		if err := ctx.State.Set(m.key, m.scratch); err != nil {
+			return err
+		}
+	}
+	var buf [8]byte
+	binary.BigEndian.PutUint64(buf[:], m.seq)
+	return ctx.State.Set(m.seqKey(), buf[:])
 }
 
 // Reader is what MaterializedScan reads from: state.Snapshot, state.Batch

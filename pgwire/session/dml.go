@@ -35,6 +35,9 @@ func (s *session) targetTable(refs *ast.TableRefsClause, verb string) (*catalog.
 	if rel.Kind != catalog.KindTable {
 		return nil, "", types.Errorf(types.CodeWrongObjectType, "cannot %s %s %q", verbPhrase(verb), rel.Kind, rel.Name)
 	}
+	if rel.AppendOnly && verb != "INSERT" {
+		return nil, "", types.Errorf(types.CodeFeatureNotSupported, "table %q is append-only: %s is not allowed", rel.Name, verb)
+	}
 	alias := ts.AsName.O
 	if alias == "" {
 		alias = rel.Name

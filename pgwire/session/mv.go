@@ -2,6 +2,7 @@ package session
 
 import (
 	"context"
+	"fmt"
 	"sort"
 	"strings"
 
@@ -419,6 +420,9 @@ func (e *Engine) dropState(rel *catalog.Relation) error {
 	ids := append([]uint32{rel.ID}, rel.StateIDs...)
 	b := e.store.NewBatch()
 	defer b.Close()
+	if err := b.Delete(state.SystemKey(fmt.Sprintf("mvseq/%d", rel.ID))); err != nil {
+		return err
+	}
 	for _, id := range ids {
 		p := state.TablePrefix(id)
 		if err := b.DeleteRange(p, state.PrefixEnd(p)); err != nil {
