@@ -84,6 +84,7 @@ func TestKillNineKeepsCommittedData(t *testing.T) {
 		"CREATE TABLE acct (id INT PRIMARY KEY, owner TEXT NOT NULL, balance NUMERIC(12,2))",
 		"CREATE INDEX acct_owner ON acct (owner)",
 		"CREATE TABLE log (msg TEXT)",
+		"CREATE MATERIALIZED VIEW by_owner AS SELECT owner, count(*) AS n, sum(balance) AS total FROM acct GROUP BY owner",
 	} {
 		if _, err := c.Exec(ctx, q); err != nil {
 			t.Fatal(err)
@@ -148,6 +149,18 @@ func TestKillNineKeepsCommittedData(t *testing.T) {
 	}
 	if viaIndex != want {
 		t.Fatalf("index lookup found %d rows, want %d", viaIndex, want)
+	}
+	// The view committed atomically with every acknowledged insert.
+	var viewN int
+	var viewTotal, tableTotal float64
+	if err := c.QueryRow(ctx, "SELECT sum(n)::int, sum(total)::float8 FROM by_owner").Scan(&viewN, &viewTotal); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.QueryRow(ctx, "SELECT sum(balance)::float8 FROM acct").Scan(&tableTotal); err != nil {
+		t.Fatal(err)
+	}
+	if viewN != n || viewTotal != tableTotal {
+		t.Fatalf("after kill -9 the view counts %d rows totalling %v, the table %d totalling %v", viewN, viewTotal, n, tableTotal)
 	}
 	// New rows keep going without key clashes (hidden row ids continue).
 	if _, err := c.Exec(ctx, "INSERT INTO log VALUES ('after')"); err != nil {
