@@ -111,14 +111,16 @@ type HashAgg struct {
 	newEnc  []byte
 
 	// Watermarks (see OnWatermark).
-	eowc    bool            // EMIT ON WINDOW CLOSE
-	eowcPos int             // position in groupCols of the window column
-	cfgErr  error           // bad SetEmitOnWindowClose, reported by Push
-	wms     []types.Datum   // per group position: current watermark (Null: none)
-	hasWM   bool            // some wms[i] is set
-	dropped int64           // late rows dropped by Push
-	keyD    []types.Datum   // decoded group keys
-	closed  [][]types.Datum // EOWC rows finalized by one watermark
+	// deferInitial and emittedGlobal implement DeferInitialOutput.
+	deferInitial, emittedGlobal bool
+	eowc                        bool            // EMIT ON WINDOW CLOSE
+	eowcPos                     int             // position in groupCols of the window column
+	cfgErr                      error           // bad SetEmitOnWindowClose, reported by Push
+	wms                         []types.Datum   // per group position: current watermark (Null: none)
+	hasWM                       bool            // some wms[i] is set
+	dropped                     int64           // late rows dropped by Push
+	keyD                        []types.Datum   // decoded group keys
+	closed                      [][]types.Datum // EOWC rows finalized by one watermark
 }
 
 type aggWork struct {
@@ -241,6 +243,21 @@ func resolveAgg(s batch.AggSpec, inTypes []types.T) (aggInfo, error) {
 // Types implements Operator: group columns then aggregate results.
 func (h *HashAgg) Types() []types.T { return h.ts }
 
+// DeferInitialOutput is used while a view is created and backfilled: the
+// global row of the empty input is not emitted up front (downstream
+// expressions over it, such as 2 / count(*), could fail though the
+// backfilled input is not empty). The first Push then emits only the new
+// row, and EndDeferral reports whether the input stayed empty, in which
+// case the caller emits InitialOutput after all.
+func (h *HashAgg) DeferInitialOutput() { h.deferInitial = true }
+
+// EndDeferral ends DeferInitialOutput; it reports whether no row was
+// pushed meanwhile. st is the state the aggregation wrote to.
+func (h *HashAgg) EndDeferral() (empty bool) {
+	h.deferInitial = false
+	return len(h.groupCols) == 0 && !h.emittedGlobal
+}
+
 // InitialOutput returns the output of the aggregation over an empty input:
 // for a global aggregation (no group columns) the single row (count 0,
 // other aggregates NULL) as an insert, which the caller must emit when the
@@ -329,6 +346,13 @@ func (h *HashAgg) processGroup(st State, w *aggWork, c *exec.Chunk) error {
 	}
 	global := len(h.groupCols) == 0
 	hadOld := (existed || global) && !h.eowc
+	if global && h.deferInitial && !h.emittedGlobal {
+		// The empty-input row was never emitted: nothing to retract.
+		hadOld = false
+	}
+	if global {
+		h.emittedGlobal = true
+	}
 	if hadOld {
 		if h.oldRow, err = h.finalize(st, w.key, g, h.oldRow); err != nil {
 			return err

@@ -257,6 +257,9 @@ func (s *session) createMaterializedView(x *sql.CreateView) error {
 	if err == nil {
 		err = e.catchUp(g, p.buf, w)
 	}
+	if err == nil {
+		err = finishInitial(g, w)
+	}
 	for _, l := range g.Leaves {
 		if err == nil && e.cat.GetByID(l.RelID) == nil {
 			err = types.Errorf(types.CodeUndefinedTable, "a relation read by materialized view %q was dropped while it was being created", rel.Name)
@@ -361,15 +364,12 @@ func (e *Engine) backfill(g *planner.StreamGraph, view *readView, w *tables.Writ
 	ec := &exec.EvalCtx{Ctx: context.Background()}
 	sctx := &stream.Ctx{EC: ec, State: stream.NewBatchState(w.Batch())}
 	discard := func(*exec.Chunk) error { return nil }
+	// A global aggregation's row over the empty input is emitted only if
+	// the input stays empty (see finishInitial): expressions over it such as
+	// 2 / count(*) may fail although the backfilled input is not empty.
 	for _, nd := range g.Initial {
-		init, ok := nd.Op.(interface{ InitialOutput() *exec.Chunk })
-		if !ok {
-			continue
-		}
-		if c := init.InitialOutput(); c != nil && nd.Parent != nil {
-			if err := pushInto(sctx, nd.Parent, nd.Port, c, discard); err != nil {
-				return err
-			}
+		if d, ok := nd.Op.(interface{ DeferInitialOutput() }); ok {
+			d.DeferInitialOutput()
 		}
 	}
 	for _, cl := range g.Consts {
@@ -486,4 +486,26 @@ func (s *session) explainStream(x *sql.CreateView) (*utilStmt, error) {
 		}
 		return out, nil
 	}}, nil
+}
+
+// finishInitial ends the backfill's deferral of global aggregations' rows:
+// those whose input stayed empty emit their empty-input row now.
+func finishInitial(g *planner.StreamGraph, w *tables.Writer) error {
+	sctx := &stream.Ctx{EC: &exec.EvalCtx{Ctx: context.Background()}, State: stream.NewBatchState(w.Batch())}
+	discard := func(*exec.Chunk) error { return nil }
+	for _, nd := range g.Initial {
+		agg, ok := nd.Op.(interface {
+			EndDeferral() bool
+			InitialOutput() *exec.Chunk
+		})
+		if !ok || !agg.EndDeferral() {
+			continue
+		}
+		if c := agg.InitialOutput(); c != nil && nd.Parent != nil {
+			if err := pushInto(sctx, nd.Parent, nd.Port, c, discard); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }

@@ -213,9 +213,9 @@ func parseConnector(name string, names []string, ts []types.T, with map[string]s
 	case "":
 		return nil, types.Errorf(types.CodeSyntaxError, "missing option connector in WITH")
 	case "kafka":
-		return nil, types.Errorf(types.CodeFeatureNotSupported, "connector 'kafka' is not supported yet")
+		return parseKafka(names, ts, with, iv)
 	}
-	return nil, types.Errorf(types.CodeFeatureNotSupported, "connector %q is not supported (supported: 'datagen', 'nexmark')", conn)
+	return nil, types.Errorf(types.CodeFeatureNotSupported, "connector %q is not supported (supported: 'datagen', 'nexmark', 'kafka')", conn)
 }
 
 // checkFormat accepts the formats a generator connector can be declared with.
@@ -272,11 +272,18 @@ func (s *session) createSource(x *sql.CreateSource, text string) error {
 		}
 		return types.Errorf(types.CodeDuplicateTable, "relation %q already exists", x.Name)
 	}
-	if err := checkFormat(x.Format, x.Encode, x.Include); err != nil {
-		return err
-	}
 	cols := x.Columns
-	with, err := prepareConnector(x.Name, &cols, x.With)
+	var with map[string]string
+	var err error
+	if isKafka(x.With) {
+		cols, with, err = prepareKafka(kafkaDef{name: x.Name, cols: x.Columns, with: x.With, format: x.Format,
+			encode: x.Encode, formatOptions: x.FormatOptions, include: x.Include})
+		if err == nil {
+			err = s.ensureDeadLetters()
+		}
+	} else if err = checkFormat(x.Format, x.Encode, x.Include); err == nil {
+		with, err = prepareConnector(x.Name, &cols, x.With)
+	}
 	if err != nil {
 		return err
 	}
@@ -310,6 +317,9 @@ func (s *session) createSource(x *sql.CreateSource, text string) error {
 // prepareConnectorTable is createTable's hook for WITH (connector = ...):
 // it validates the connector and fills in nexmark's default columns.
 func (s *session) prepareConnectorTable(x *sql.CreateTable) error {
+	if isKafka(x.With) {
+		return s.prepareKafkaTable(x)
+	}
 	if err := checkFormat(x.Format, x.Encode, x.Include); err != nil {
 		return err
 	}
@@ -400,6 +410,7 @@ func (e *Engine) startSource(rel *catalog.Relation) error {
 		if off, ok := offsets[sp.key]; ok && len(off) == 8 {
 			sp.gen.Seek(binary.BigEndian.Uint64(off))
 		}
+		r.initGen(sp.gen)
 		r.splits = append(r.splits, sp)
 	}
 	rs := &e.sources
@@ -571,6 +582,7 @@ func (sp *splitReader) run() {
 	r := sp.r
 	defer r.e.sources.wg.Done()
 	defer close(sp.exited)
+	defer closeGen(sp.gen)
 	var pending []*exec.Chunk
 	rows := 0
 	last := time.Now()
@@ -630,7 +642,7 @@ func (sp *splitReader) run() {
 		}
 		c := exec.NewChunk(r.spec.genTypes)
 		n, done := sp.gen.Next(c)
-		if n > 0 {
+		if n > 0 || genDirty(sp.gen) {
 			pending = append(pending, c)
 			rows += n
 		}
@@ -691,10 +703,16 @@ func (sp *splitReader) commit(pending []*exec.Chunk) error {
 			}
 		}
 	}
-	var off [8]byte
-	binary.BigEndian.PutUint64(off[:], sp.gen.Offset())
-	if err := state.SetSourceOffset(w.Batch(), r.rel.ID, sp.key, off[:]); err != nil {
+	after, err := sp.commitDeadLetters(w, sctx)
+	if err != nil {
 		return err
+	}
+	if genOffsetKnown(sp.gen) {
+		var off [8]byte
+		binary.BigEndian.PutUint64(off[:], sp.gen.Offset())
+		if err := state.SetSourceOffset(w.Batch(), r.rel.ID, sp.key, off[:]); err != nil {
+			return err
+		}
 	}
 	if err := w.Commit(); err != nil {
 		return err
@@ -702,6 +720,7 @@ func (sp *splitReader) commit(pending []*exec.Chunk) error {
 	if r.table {
 		e.addRows(r.rel, added)
 	}
+	after()
 	return nil
 }
 
@@ -720,6 +739,24 @@ func (r *sourceRunner) store(w *tables.Writer, c *exec.Chunk, readers bool) (*ex
 		row := make([]types.Datum, len(rel.Columns))
 		for j, col := range r.visible {
 			row[col] = c.Cols[j].Get(pr)
+		}
+		if r.upsert && len(c.Ops) > pr && c.Ops[pr] == exec.OpDelete {
+			// An upsert tombstone: delete the row with this key, if any.
+			old, err := lookupRow(w, r.desc, rel, row)
+			if err != nil {
+				return nil, 0, err
+			}
+			if old != nil {
+				if err := w.Delete(r.desc, old); err != nil {
+					return nil, 0, err
+				}
+				if delta != nil {
+					delta.AppendDatums(old)
+					delta.Ops = append(delta.Ops, exec.OpDelete)
+				}
+				added--
+			}
+			continue
 		}
 		if hidden {
 			id, err := e.nextRowID(rel)
