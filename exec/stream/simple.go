@@ -37,7 +37,7 @@ func (f *Filter) Push(ctx *Ctx, _ int, c *exec.Chunk, emit func(*exec.Chunk) err
 	if c.Len() == 0 {
 		return nil
 	}
-	v, err := f.pred.Eval(ctx.EC, c)
+	v, err := evalNonStrict(ctx.EC, f.pred, c)
 	if err != nil {
 		return err
 	}
@@ -88,7 +88,7 @@ func (p *Project) Push(ctx *Ctx, _ int, c *exec.Chunk, emit func(*exec.Chunk) er
 	}
 	p.out.Cols = p.out.Cols[:0]
 	for _, e := range p.exprs {
-		v, err := e.Eval(ctx.EC, c)
+		v, err := evalNonStrict(ctx.EC, e, c)
 		if err != nil {
 			return err
 		}

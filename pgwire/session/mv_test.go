@@ -290,3 +290,29 @@ func TestAppendOnlyView(t *testing.T) {
 		t.Fatalf("view has %d rows, want 5 (duplicates kept)", n)
 	}
 }
+
+// TestViewExpressionErrorsBecomeNull: as in RisingWave, a row whose
+// expression fails while a view is maintained gets NULL there instead of
+// failing the write; the batch query keeps PostgreSQL's error.
+func TestViewExpressionErrorsBecomeNull(t *testing.T) {
+	ts := startTestServer(t, t.TempDir())
+	defer ts.stop()
+	c := ts.connect(t)
+	mustExec(t, c, "CREATE TABLE t (id INT PRIMARY KEY, x INT)")
+	mustExec(t, c, "CREATE MATERIALIZED VIEW inv AS SELECT id, 100 / x AS q FROM t")
+	mustExec(t, c, "CREATE MATERIALIZED VIEW per AS SELECT 60 / count(*) AS share FROM t")
+	mustExec(t, c, "INSERT INTO t VALUES (1, 4), (2, 0), (3, 5)")
+	if got := strings.Join(rowsOf(t, c, "SELECT * FROM inv"), ","); got != "1|25,2|<nil>,3|20" {
+		t.Fatalf("view: %s", got)
+	}
+	if got := strings.Join(rowsOf(t, c, "SELECT * FROM per"), ","); got != "20" {
+		t.Fatalf("global view: %s", got)
+	}
+	if _, err := c.Exec(context.Background(), "SELECT id, 100 / x FROM t"); sqlstate(err) != "22012" {
+		t.Fatalf("batch query: %v", err)
+	}
+	mustExec(t, c, "DELETE FROM t")
+	if got := strings.Join(rowsOf(t, c, "SELECT * FROM per"), ","); got != "<nil>" {
+		t.Fatalf("global view over an empty table: %s", got)
+	}
+}
