@@ -217,25 +217,7 @@ func (p *PhysBuilder) buildAgg(x *Aggregate) (exec.Operator, error) {
 	if err != nil {
 		return nil, err
 	}
-	exprs := append([]exec.Expr(nil), x.Groups...)
-	groupCols := make([]int, len(x.Groups))
-	for i := range groupCols {
-		groupCols[i] = i
-	}
-	specs := make([]batch.AggSpec, len(x.Aggs))
-	for i, a := range x.Aggs {
-		s := batch.AggSpec{Name: a.Name, Distinct: a.Distinct, Ret: a.Ret, FilterCol: -1}
-		for _, arg := range a.Args {
-			s.Args = append(s.Args, len(exprs))
-			s.ArgTypes = append(s.ArgTypes, arg.Type())
-			exprs = append(exprs, arg)
-		}
-		if a.Filter != nil {
-			s.FilterCol = len(exprs)
-			exprs = append(exprs, a.Filter)
-		}
-		specs[i] = s
-	}
+	exprs, groupCols, specs := aggInput(x)
 	return batch.NewHashAggregate(batch.NewProject(in, exprs, p.EC), groupCols, specs), nil
 }
 
@@ -368,4 +350,31 @@ func hasSubquery(e exec.Expr) bool {
 		return !found
 	})
 	return found
+}
+
+// aggInput lays out an aggregation's input for the batch and stream hash
+// aggregates alike: the group expressions first (columns 0..g-1), then
+// each aggregate's arguments and FILTER condition, with the specs pointing
+// at those columns.
+func aggInput(x *Aggregate) (exprs []exec.Expr, groupCols []int, specs []batch.AggSpec) {
+	exprs = append([]exec.Expr(nil), x.Groups...)
+	groupCols = make([]int, len(x.Groups))
+	for i := range groupCols {
+		groupCols[i] = i
+	}
+	specs = make([]batch.AggSpec, len(x.Aggs))
+	for i, a := range x.Aggs {
+		s := batch.AggSpec{Name: a.Name, Distinct: a.Distinct, Ret: a.Ret, FilterCol: -1}
+		for _, arg := range a.Args {
+			s.Args = append(s.Args, len(exprs))
+			s.ArgTypes = append(s.ArgTypes, arg.Type())
+			exprs = append(exprs, arg)
+		}
+		if a.Filter != nil {
+			s.FilterCol = len(exprs)
+			exprs = append(exprs, a.Filter)
+		}
+		specs[i] = s
+	}
+	return exprs, groupCols, specs
 }

@@ -6,7 +6,6 @@ import (
 
 	"github.com/streamsql/streamsql/catalog"
 	"github.com/streamsql/streamsql/exec"
-	"github.com/streamsql/streamsql/exec/batch"
 	"github.com/streamsql/streamsql/exec/scalar"
 	"github.com/streamsql/streamsql/exec/stream"
 	"github.com/streamsql/streamsql/types"
@@ -379,25 +378,7 @@ func (sb *streamBuilder) build(n Node, parent *StreamNode, port int) error {
 }
 
 func (sb *streamBuilder) buildAgg(x *Aggregate, parent *StreamNode, port int) error {
-	exprs := append([]exec.Expr(nil), x.Groups...)
-	groupCols := make([]int, len(x.Groups))
-	for i := range groupCols {
-		groupCols[i] = i
-	}
-	specs := make([]batch.AggSpec, len(x.Aggs))
-	for i, a := range x.Aggs {
-		s := batch.AggSpec{Name: a.Name, Distinct: a.Distinct, Ret: a.Ret, FilterCol: -1}
-		for _, arg := range a.Args {
-			s.Args = append(s.Args, len(exprs))
-			s.ArgTypes = append(s.ArgTypes, arg.Type())
-			exprs = append(exprs, arg)
-		}
-		if a.Filter != nil {
-			s.FilterCol = len(exprs)
-			exprs = append(exprs, a.Filter)
-		}
-		specs[i] = s
-	}
+	exprs, groupCols, specs := aggInput(x)
 	if err := checkExprs(exprs...); err != nil {
 		return err
 	}

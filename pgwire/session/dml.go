@@ -9,7 +9,6 @@ import (
 	"github.com/streamsql/streamsql/catalog"
 	"github.com/streamsql/streamsql/exec"
 	"github.com/streamsql/streamsql/exec/scalar"
-	"github.com/streamsql/streamsql/exec/tables"
 	"github.com/streamsql/streamsql/planner"
 	"github.com/streamsql/streamsql/sql"
 	"github.com/streamsql/streamsql/types"
@@ -371,39 +370,8 @@ func (s *session) prepareUpdate(b *planner.Binder, n *ast.UpdateStmt) (func(cont
 		if err != nil {
 			return "", err
 		}
-		desc := s.e.tableDesc(rel)
-		w := s.e.writerFor(rel)
-		defer w.Close()
-		// Remove every old row first, so that keys moving between rows in
-		// one statement do not collide with rows about to move away.
-		changes := s.e.newChangeBuffer(rel, w, ec)
-		for _, old := range olds {
-			if err := w.Delete(desc, old); err != nil {
-				return "", err
-			}
-			if err := changes.add(exec.OpDelete, old); err != nil {
-				return "", err
-			}
-		}
-		for _, nr := range news {
-			if err := checkNotNull(rel, nr); err != nil {
-				return "", err
-			}
-			if err := w.Insert(desc, nr); err != nil {
-				return "", err
-			}
-			if err := changes.add(exec.OpInsert, nr); err != nil {
-				return "", err
-			}
-		}
-		if err := changes.flush(); err != nil {
+		if err := s.replaceRows(ec, rel, olds, news); err != nil {
 			return "", err
-		}
-		if err := w.Commit(); err != nil {
-			return "", err
-		}
-		if s.tx == 'T' && len(olds) > 0 {
-			s.wroteInTx = true
 		}
 		return fmt.Sprintf("UPDATE %d", len(olds)), nil
 	}, nil
@@ -475,30 +443,50 @@ func (s *session) prepareDelete(b *planner.Binder, n *ast.DeleteStmt) (func(cont
 		if err != nil {
 			return "", err
 		}
-		desc := s.e.tableDesc(rel)
-		w := s.e.writerFor(rel)
-		defer w.Close()
-		changes := s.e.newChangeBuffer(rel, w, ec)
-		for _, old := range olds {
-			if err := w.Delete(desc, old); err != nil {
-				return "", err
-			}
-			if err := changes.add(exec.OpDelete, old); err != nil {
-				return "", err
-			}
-		}
-		if err := changes.flush(); err != nil {
+		if err := s.replaceRows(ec, rel, olds, nil); err != nil {
 			return "", err
-		}
-		if err := w.Commit(); err != nil {
-			return "", err
-		}
-		s.e.addRows(rel, -int64(len(olds)))
-		if s.tx == 'T' && len(olds) > 0 {
-			s.wroteInTx = true
 		}
 		return fmt.Sprintf("DELETE %d", len(olds)), nil
 	}, nil
 }
 
-var _ = tables.Desc{}
+// replaceRows deletes olds and inserts news in one batch, together with the
+// changes they make to dependent views, and commits. Every old row goes
+// first, so that keys moving between rows in one UPDATE do not collide with
+// rows about to move away. Called with writeMu held.
+func (s *session) replaceRows(ec *exec.EvalCtx, rel *catalog.Relation, olds, news [][]types.Datum) error {
+	desc := s.e.tableDesc(rel)
+	w := s.e.writerFor(rel)
+	defer w.Close()
+	changes := s.e.newChangeBuffer(rel, w, ec)
+	for _, old := range olds {
+		if err := w.Delete(desc, old); err != nil {
+			return err
+		}
+		if err := changes.add(exec.OpDelete, old); err != nil {
+			return err
+		}
+	}
+	for _, nr := range news {
+		if err := checkNotNull(rel, nr); err != nil {
+			return err
+		}
+		if err := w.Insert(desc, nr); err != nil {
+			return err
+		}
+		if err := changes.add(exec.OpInsert, nr); err != nil {
+			return err
+		}
+	}
+	if err := changes.flush(); err != nil {
+		return err
+	}
+	if err := w.Commit(); err != nil {
+		return err
+	}
+	s.e.addRows(rel, int64(len(news)-len(olds)))
+	if s.tx == 'T' && len(olds) > 0 {
+		s.wroteInTx = true
+	}
+	return nil
+}
