@@ -293,25 +293,11 @@ func shiftResidual(e exec.Expr, nl, newNL int) exec.Expr {
 // keyColumns returns the key column indexes, appending computed key
 // expressions as extra columns when they are not plain columns.
 func keyColumns(in exec.Operator, cols []Column, keys []exec.Expr, ec *exec.EvalCtx) ([]int, exec.Operator) {
-	idx := make([]int, len(keys))
-	var extra []exec.Expr
-	for i, k := range keys {
-		if c, ok := k.(*exec.ColRef); ok {
-			idx[i] = c.Idx
-			continue
-		}
-		idx[i] = len(cols) + len(extra)
-		extra = append(extra, k)
-	}
+	idx, extra := streamKeyCols(cols, keys)
 	if len(extra) == 0 {
 		return idx, in
 	}
-	exprs := make([]exec.Expr, 0, len(cols)+len(extra))
-	for i, c := range cols {
-		exprs = append(exprs, &exec.ColRef{Idx: i, Typ: c.Type})
-	}
-	exprs = append(exprs, extra...)
-	return idx, batch.NewProject(in, exprs, ec)
+	return idx, batch.NewProject(in, withExtra(cols, extra), ec)
 }
 
 // equiParts splits l = r where l reads only left columns and r only right

@@ -498,6 +498,10 @@ func (sb *streamBuilder) buildJoin(j *Join, parent *StreamNode, port int) error 
 	return sb.build(j.R, rIn, rPort)
 }
 
+// streamKeyCols returns the column index of each join key, numbering the
+// keys that are not plain columns after the input's columns; extra are
+// those computed keys, to append with withExtra. Batch and stream joins
+// share it.
 func streamKeyCols(cols []Column, keys []exec.Expr) ([]int, []exec.Expr) {
 	idx := make([]int, len(keys))
 	var extra []exec.Expr
