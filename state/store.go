@@ -10,6 +10,7 @@ import (
 
 	"github.com/cockroachdb/pebble/v2"
 	"github.com/cockroachdb/pebble/v2/bloom"
+	"github.com/cockroachdb/pebble/v2/sstable"
 	"github.com/cockroachdb/pebble/v2/vfs"
 )
 
@@ -97,9 +98,12 @@ func pebbleOptions(o *Options) *pebble.Options {
 	}
 	for i := range po.Levels {
 		l := &po.Levels[i]
-		l.BlockSize = 32 << 10
-		l.IndexBlockSize = 256 << 10
+		// Operator state is read by point lookups: small blocks, and no
+		// compression (decompressing a block on every cache miss cost
+		// about a fifth of a stateful query's CPU).
+		l.BlockSize = 4 << 10
 		l.FilterPolicy = bloom.FilterPolicy(10)
+		l.Compression = func() *sstable.CompressionProfile { return sstable.NoCompression }
 	}
 	if o.fs != nil {
 		po.FS = o.fs
@@ -212,34 +216,88 @@ func (s *Store) Metrics() *pebble.Metrics { return s.db.Metrics() }
 type Iter struct {
 	it  *pebble.Iterator
 	err error
+	// release, when set, takes the iterator back into a pool on Close.
+	release func(*Iter)
+	// bounds hold copies of a pooled iterator's bounds: Pebble requires
+	// them unchanged until the next SetOptions, and the caller may reuse
+	// its slices once the iterator is closed.
+	bounds [2][]byte
+	bi     int
+	closed bool
+	// mem, when set, replaces it: an iterator over a complete table of
+	// the ReadCache.
+	mem *memIter
 }
 
 // First moves to the first key and reports whether it is valid.
-func (i *Iter) First() bool { return i.it.First() }
+func (i *Iter) First() bool {
+	if i.mem != nil {
+		return i.mem.first()
+	}
+	return i.it.First()
+}
 
 // Last moves to the last key and reports whether it is valid.
-func (i *Iter) Last() bool { return i.it.Last() }
+func (i *Iter) Last() bool {
+	if i.mem != nil {
+		return i.mem.last()
+	}
+	return i.it.Last()
+}
 
 // SeekGE moves to the first key ≥ key and reports whether it is valid.
-func (i *Iter) SeekGE(key []byte) bool { return i.it.SeekGE(key) }
+func (i *Iter) SeekGE(key []byte) bool {
+	if i.mem != nil {
+		return i.mem.seekGE(key)
+	}
+	return i.it.SeekGE(key)
+}
 
 // SeekLT moves to the last key < key and reports whether it is valid.
-func (i *Iter) SeekLT(key []byte) bool { return i.it.SeekLT(key) }
+func (i *Iter) SeekLT(key []byte) bool {
+	if i.mem != nil {
+		return i.mem.seekLT(key)
+	}
+	return i.it.SeekLT(key)
+}
 
 // Next moves to the next key and reports whether it is valid.
-func (i *Iter) Next() bool { return i.it.Next() }
+func (i *Iter) Next() bool {
+	if i.mem != nil {
+		return i.mem.next()
+	}
+	return i.it.Next()
+}
 
 // Prev moves to the previous key and reports whether it is valid.
-func (i *Iter) Prev() bool { return i.it.Prev() }
+func (i *Iter) Prev() bool {
+	if i.mem != nil {
+		return i.mem.prev()
+	}
+	return i.it.Prev()
+}
 
 // Valid reports whether the iterator is positioned at a key.
-func (i *Iter) Valid() bool { return i.err == nil && i.it.Valid() }
+func (i *Iter) Valid() bool {
+	if i.mem != nil {
+		return i.mem.valid()
+	}
+	return i.err == nil && i.it.Valid()
+}
 
 // Key returns the current key.
-func (i *Iter) Key() []byte { return i.it.Key() }
+func (i *Iter) Key() []byte {
+	if i.mem != nil {
+		return i.mem.key()
+	}
+	return i.it.Key()
+}
 
 // Value returns the current value (nil and a sticky Error on failure).
 func (i *Iter) Value() []byte {
+	if i.mem != nil {
+		return i.mem.value()
+	}
 	v, err := i.it.ValueAndErr()
 	if err != nil && i.err == nil {
 		i.err = err
@@ -249,6 +307,9 @@ func (i *Iter) Value() []byte {
 
 // Error returns the first error the iterator met.
 func (i *Iter) Error() error {
+	if i.mem != nil {
+		return nil
+	}
 	if i.err != nil {
 		return i.err
 	}
@@ -257,6 +318,27 @@ func (i *Iter) Error() error {
 
 // Close releases the iterator and returns its error, if any.
 func (i *Iter) Close() error {
+	if i.mem != nil {
+		i.mem.close()
+		i.mem = nil
+		return nil
+	}
+	if i.closed {
+		return nil
+	}
+	if i.release != nil {
+		err := i.it.Error()
+		if i.err != nil {
+			err = i.err
+		}
+		if err == nil {
+			i.release(i)
+			return nil
+		}
+		// A failed iterator is not reused.
+		i.release = nil
+	}
+	i.closed = true
 	err := i.it.Close()
 	if i.err != nil {
 		return i.err
@@ -310,6 +392,46 @@ type Batch struct {
 	token    *commitToken
 	epoch    uint64
 	hasEpoch bool
+	// hooks run once when the batch commits (true) or is closed without
+	// committing (false).
+	hooks []func(committed bool)
+	// preHooks run before the batch commits or closes (to close pooled
+	// iterators, which must not outlive the batch's use).
+	preHooks []func()
+}
+
+// onClose registers f to run when the batch commits or is closed.
+func (b *Batch) onClose(f func(committed bool)) {
+	b.mu.Lock()
+	b.hooks = append(b.hooks, f)
+	b.mu.Unlock()
+}
+
+// beforeClose registers f to run before the batch commits or closes.
+func (b *Batch) beforeClose(f func()) {
+	b.mu.Lock()
+	b.preHooks = append(b.preHooks, f)
+	b.mu.Unlock()
+}
+
+func (b *Batch) runPreHooks() {
+	b.mu.Lock()
+	hooks := b.preHooks
+	b.preHooks = nil
+	b.mu.Unlock()
+	for _, f := range hooks {
+		f()
+	}
+}
+
+func (b *Batch) runHooks(committed bool) {
+	b.mu.Lock()
+	hooks := b.hooks
+	b.hooks = nil
+	b.mu.Unlock()
+	for _, f := range hooks {
+		f(committed)
+	}
 }
 
 // NewBatch returns an indexed batch that can read its own writes.
@@ -381,6 +503,44 @@ func (b *Batch) NewIter(lower, upper []byte) (*Iter, error) {
 	return &Iter{it: it}, nil
 }
 
+// newPooledIter returns a new iterator that sees the batch's writes made
+// before the call; it is refreshed by reuse (see CachedBatch.NewIter).
+func (b *Batch) newPooledIter(lower, upper []byte) (*Iter, error) {
+	if b.b == nil {
+		return nil, errBatchClosed
+	}
+	i := &Iter{}
+	it, err := b.b.NewIter(i.boundsOptions(lower, upper))
+	if err != nil {
+		return nil, err
+	}
+	i.it = it
+	return i, nil
+}
+
+// boundsOptions copies lower and upper into the iterator's spare bounds
+// buffer and returns options using the copies.
+func (i *Iter) boundsOptions(lower, upper []byte) *pebble.IterOptions {
+	buf := append(append(i.bounds[i.bi][:0], lower...), upper...)
+	i.bounds[i.bi] = buf
+	i.bi = 1 - i.bi
+	o := &pebble.IterOptions{}
+	if lower != nil {
+		o.LowerBound = buf[:len(lower):len(lower)]
+	}
+	if upper != nil {
+		o.UpperBound = buf[len(lower):]
+	}
+	return o
+}
+
+// reuse repositions a pooled iterator on new bounds, refreshing its view
+// of the batch's writes.
+func (i *Iter) reuse(lower, upper []byte) {
+	i.err = nil
+	i.it.SetOptions(i.boundsOptions(lower, upper))
+}
+
 // Len returns the size in bytes of the batch's encoded writes.
 func (b *Batch) Len() int {
 	b.mu.Lock()
@@ -405,6 +565,15 @@ func (b *Batch) Count() uint32 {
 // store's DisableSync off) the commit is durable on disk when Commit returns.
 // Commit on a closed batch fails.
 func (b *Batch) Commit(sync bool) error {
+	b.runPreHooks()
+	if err := b.commit(sync); err != nil {
+		return err
+	}
+	b.runHooks(true)
+	return nil
+}
+
+func (b *Batch) commit(sync bool) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.b == nil {
@@ -434,12 +603,15 @@ func (b *Batch) Commit(sync bool) error {
 
 // Close releases the batch without committing it (a no-op after Commit).
 func (b *Batch) Close() error {
+	b.runPreHooks()
 	b.mu.Lock()
-	defer b.mu.Unlock()
 	if b.b == nil {
+		b.mu.Unlock()
 		return nil
 	}
 	err := b.b.Close()
 	b.b = nil
+	b.mu.Unlock()
+	b.runHooks(false)
 	return err
 }

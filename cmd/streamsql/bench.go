@@ -206,6 +206,9 @@ func runNexmarkQuery(q string, events uint64, par int) benchResult {
 			name = f[len(f)-1]
 		}
 	}
+	if os.Getenv("STREAMSQL_PEBBLE_METRICS") != "" {
+		fmt.Fprintln(os.Stderr, srv.engine.StoreMetrics())
+	}
 	if n, err := srv.engine.StateBytes(name); err == nil {
 		res.StateBytes = n
 	}

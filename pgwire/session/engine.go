@@ -40,7 +40,16 @@ type Engine struct {
 	// pendingNames reserves the names of views being backfilled.
 	pendingNames map[string]uint32
 	sources      sourceRunners
+	// stateCache serves operators' point reads of committed state; every
+	// stream.Ctx of the engine reads and writes through it (opState).
+	stateCache *state.ReadCache
 }
+
+// stateCacheBytes bounds the memory of the operator state cache.
+const stateCacheBytes = 256 << 20
+
+// opState returns the stream.State of a dataflow run writing into b.
+func (e *Engine) opState(b *state.Batch) *state.CachedBatch { return e.stateCache.Wrap(b) }
 
 // Open opens (creating if needed) the database in opts.DataDir.
 func Open(opts Options) (*Engine, error) {
@@ -54,7 +63,7 @@ func Open(opts Options) (*Engine, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open state store: %w", err)
 	}
-	e := &Engine{store: st, tables: tables.NewStore(st)}
+	e := &Engine{store: st, tables: tables.NewStore(st), stateCache: state.NewReadCache(stateCacheBytes)}
 	cat, err := catalog.Open(metaKV{st})
 	if err != nil {
 		st.Close()

@@ -175,7 +175,7 @@ func (e *Engine) newChangeBuffer(rel *catalog.Relation, w *tables.Writer, ec *ex
 	if !e.hasReaders(rel.ID) {
 		return nil
 	}
-	return &changeBuffer{e: e, ctx: &stream.Ctx{EC: ec, State: stream.NewBatchState(w.Batch())}, relID: rel.ID, c: exec.NewChunk(rel.Types())}
+	return &changeBuffer{e: e, ctx: &stream.Ctx{EC: ec, State: e.opState(w.Batch())}, relID: rel.ID, c: exec.NewChunk(rel.Types())}
 }
 
 func (cb *changeBuffer) add(op exec.Op, row []types.Datum) error {
@@ -258,7 +258,7 @@ func (s *session) createMaterializedView(x *sql.CreateView) error {
 		err = e.catchUp(g, p.buf, w)
 	}
 	if err == nil {
-		err = finishInitial(g, w)
+		err = e.finishInitial(g, w)
 	}
 	for _, l := range g.Leaves {
 		if err == nil && e.cat.GetByID(l.RelID) == nil {
@@ -322,6 +322,9 @@ func (s *session) prepareView(x *sql.CreateView) (*catalog.Relation, *planner.St
 	}
 	sort.Slice(rel.DependsOn, func(i, j int) bool { return rel.DependsOn[i] < rel.DependsOn[j] })
 	e.pendingNames[x.Name] = rel.ID
+	// The view's tables are new and empty, and every write to them goes
+	// through the state cache.
+	e.stateCache.MarkComplete(append([]uint32{rel.ID}, rel.StateIDs...)...)
 	return rel, g, e.newReadView(), nil
 }
 
@@ -343,7 +346,7 @@ func (e *Engine) pendingName(name string) (uint32, bool) {
 // catchUp replays the changes committed during a backfill into the new
 // view's dataflow.
 func (e *Engine) catchUp(g *planner.StreamGraph, buf []bufferedDelta, w *tables.Writer) error {
-	sctx := &stream.Ctx{EC: &exec.EvalCtx{Ctx: context.Background()}, State: stream.NewBatchState(w.Batch())}
+	sctx := &stream.Ctx{EC: &exec.EvalCtx{Ctx: context.Background()}, State: e.opState(w.Batch())}
 	discard := func(*exec.Chunk) error { return nil }
 	for _, d := range buf {
 		for _, l := range g.Leaves {
@@ -362,7 +365,7 @@ func (e *Engine) catchUp(g *planner.StreamGraph, buf []bufferedDelta, w *tables.
 // inserts, writing the operators' state into w's batch.
 func (e *Engine) backfill(g *planner.StreamGraph, view *readView, w *tables.Writer) error {
 	ec := &exec.EvalCtx{Ctx: context.Background()}
-	sctx := &stream.Ctx{EC: ec, State: stream.NewBatchState(w.Batch())}
+	sctx := &stream.Ctx{EC: ec, State: e.opState(w.Batch())}
 	discard := func(*exec.Chunk) error { return nil }
 	// A global aggregation's row over the empty input is emitted only if
 	// the input stays empty (see finishInitial): expressions over it such as
@@ -429,7 +432,12 @@ func (e *Engine) dropState(rel *catalog.Relation) error {
 			return err
 		}
 	}
-	return b.Commit(true)
+	if err := b.Commit(true); err != nil {
+		return err
+	}
+	// The range deletes bypassed the state cache.
+	e.stateCache.Clear()
+	return nil
 }
 
 // loadViews rebuilds the dataflow of every materialized view at startup,
@@ -490,8 +498,8 @@ func (s *session) explainStream(x *sql.CreateView) (*utilStmt, error) {
 
 // finishInitial ends the backfill's deferral of global aggregations' rows:
 // those whose input stayed empty emit their empty-input row now.
-func finishInitial(g *planner.StreamGraph, w *tables.Writer) error {
-	sctx := &stream.Ctx{EC: &exec.EvalCtx{Ctx: context.Background()}, State: stream.NewBatchState(w.Batch())}
+func (e *Engine) finishInitial(g *planner.StreamGraph, w *tables.Writer) error {
+	sctx := &stream.Ctx{EC: &exec.EvalCtx{Ctx: context.Background()}, State: e.opState(w.Batch())}
 	discard := func(*exec.Chunk) error { return nil }
 	for _, nd := range g.Initial {
 		agg, ok := nd.Op.(interface {

@@ -678,7 +678,7 @@ func (sp *splitReader) commit(pending []*exec.Chunk) error {
 	w := e.tables.NewWriter()
 	defer w.Close()
 	ec := &exec.EvalCtx{Ctx: context.Background()}
-	sctx := &stream.Ctx{EC: ec, State: stream.NewBatchState(w.Batch())}
+	sctx := &stream.Ctx{EC: ec, State: e.opState(w.Batch())}
 	readers := e.hasReaders(r.rel.ID)
 	var added int64
 	for _, c := range pending {
@@ -894,4 +894,11 @@ func (e *Engine) StateBytes(name string) (uint64, error) {
 		total += n
 	}
 	return total, nil
+}
+
+// StoreMetrics returns the state store's Pebble metrics as text
+// (diagnostics for benchmarks).
+func (e *Engine) StoreMetrics() string {
+	m := e.store.Metrics()
+	return fmt.Sprintf("%s\nblock cache: %+v\n", m.String(), m.BlockCache)
 }
