@@ -41,6 +41,7 @@ type ReadCache struct {
 
 type tableCache struct {
 	complete bool
+	bytes    int64                              // accounted size of the entries
 	tree     *btreemap.BTreeMap[string, []byte] // complete tables
 	points   map[string]cachedValue             // other tables
 	// readers are the open iterators reading tree itself. The first write
@@ -90,15 +91,7 @@ func (c *ReadCache) MarkComplete(tables ...uint32) {
 }
 
 func (c *ReadCache) dropLocked(id uint32, tc *tableCache) {
-	if tc.complete {
-		for k, v := range tc.tree.Ascend(btreemap.Min[string](), btreemap.Max[string]()) {
-			c.bytes -= int64(len(k) + len(v) + cacheEntryOverhead)
-		}
-	} else {
-		for k, v := range tc.points {
-			c.bytes -= int64(len(k) + len(v.v) + cacheEntryOverhead)
-		}
-	}
+	c.bytes -= tc.bytes
 	delete(c.tables, id)
 }
 
@@ -176,28 +169,47 @@ func (c *ReadCache) putLocked(key []byte, v cachedValue) {
 	if tc == nil {
 		return
 	}
+	var delta int64
 	if tc.complete {
 		tc.detachReaders()
 		if v.found {
 			if _, old, ok := tc.tree.ReplaceOrInsert(string(key), v.v); ok {
-				c.bytes += int64(len(v.v) - len(old))
+				delta = int64(len(v.v) - len(old))
 			} else {
-				c.bytes += int64(len(key) + len(v.v) + cacheEntryOverhead)
+				delta = int64(len(key) + len(v.v) + cacheEntryOverhead)
 			}
 		} else if _, old, ok := tc.tree.Delete(string(key)); ok {
-			c.bytes -= int64(len(key) + len(old) + cacheEntryOverhead)
+			delta = -int64(len(key) + len(old) + cacheEntryOverhead)
 		}
 	} else {
 		k := string(key)
 		if old, ok := tc.points[k]; ok {
-			c.bytes -= int64(len(k) + len(old.v) + cacheEntryOverhead)
+			delta -= int64(len(k) + len(old.v) + cacheEntryOverhead)
 		}
 		tc.points[k] = v
-		c.bytes += int64(len(k) + len(v.v) + cacheEntryOverhead)
+		delta += int64(len(k) + len(v.v) + cacheEntryOverhead)
 	}
+	tc.bytes += delta
+	c.bytes += delta
 	if c.bytes > c.limit {
-		c.tables = map[uint32]*tableCache{}
-		c.bytes = 0
+		c.shrinkLocked()
+	}
+}
+
+// shrinkLocked evicts whole tables, largest first, until the cache is
+// under three quarters of its limit. An evicted table loses completeness
+// and starts over with an empty point cache; smaller tables stay in
+// memory.
+func (c *ReadCache) shrinkLocked() {
+	for c.bytes > c.limit/4*3 && len(c.tables) > 0 {
+		var big uint32
+		var most int64 = -1
+		for id, tc := range c.tables {
+			if tc.bytes > most {
+				big, most = id, tc.bytes
+			}
+		}
+		c.dropLocked(big, c.tables[big])
 	}
 }
 

@@ -22,6 +22,9 @@ type Options struct {
 	DataDir string
 	// InMemory keeps all state in memory (tests); DataDir is ignored.
 	InMemory bool
+	// StateCacheBytes bounds the memory of the operator state cache
+	// (default 1 GiB): state of views beyond it is read from Pebble.
+	StateCacheBytes int64
 }
 
 // Engine is one database: storage, catalog and the sessions using them.
@@ -45,8 +48,8 @@ type Engine struct {
 	stateCache *state.ReadCache
 }
 
-// stateCacheBytes bounds the memory of the operator state cache.
-const stateCacheBytes = 256 << 20
+// defaultStateCacheBytes is the default of Options.StateCacheBytes.
+const defaultStateCacheBytes = 1 << 30
 
 // opState returns the stream.State of a dataflow run writing into b.
 func (e *Engine) opState(b *state.Batch) *state.CachedBatch { return e.stateCache.Wrap(b) }
@@ -63,7 +66,11 @@ func Open(opts Options) (*Engine, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open state store: %w", err)
 	}
-	e := &Engine{store: st, tables: tables.NewStore(st), stateCache: state.NewReadCache(stateCacheBytes)}
+	cacheBytes := opts.StateCacheBytes
+	if cacheBytes <= 0 {
+		cacheBytes = defaultStateCacheBytes
+	}
+	e := &Engine{store: st, tables: tables.NewStore(st), stateCache: state.NewReadCache(cacheBytes)}
 	cat, err := catalog.Open(metaKV{st})
 	if err != nil {
 		st.Close()
