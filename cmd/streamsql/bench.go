@@ -25,6 +25,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/streamsql/streamsql/connectors/nexmark"
 )
 
 // benchResult is one query's figures (the --json format).
@@ -51,6 +52,7 @@ func bench(args []string) int {
 	queries := fs.String("query", "q0", "comma-separated nexmark queries (q0..q22), or 'all'")
 	events := fs.Uint64("events", 1_000_000, "number of nexmark events (the combined stream)")
 	par := fs.Int("parallelism", 1, "generator readers per source (nexmark.split.num)")
+	stateEvery := fs.Duration("state-every", 0, "print the view's state size to stderr at this interval (0 = never)")
 	jsonOut := fs.String("json", "", "write the results as a JSON array to FILE")
 	child := fs.Bool("child", false, "run one query in this process and print its result as JSON (internal)")
 	if err := fs.Parse(args[1:]); err != nil {
@@ -79,7 +81,7 @@ func bench(args []string) int {
 				defer pprof.StopCPUProfile()
 			}
 		}
-		r := runNexmarkQuery(names[0], *events, *par)
+		r := runNexmarkQuery(names[0], *events, *par, *stateEvery)
 		json.NewEncoder(os.Stdout).Encode(r)
 		return 0
 	}
@@ -94,7 +96,8 @@ func bench(args []string) int {
 	tw.Flush()
 	for _, q := range names {
 		cmd := exec.Command(self, "bench", "nexmark", "--child", "--query", q,
-			"--events", strconv.FormatUint(*events, 10), "--parallelism", strconv.Itoa(*par))
+			"--events", strconv.FormatUint(*events, 10), "--parallelism", strconv.Itoa(*par),
+			"--state-every", stateEvery.String())
 		cmd.Stderr = os.Stderr
 		out, err := cmd.Output()
 		var r benchResult
@@ -120,6 +123,16 @@ func bench(args []string) int {
 	return 0
 }
 
+func nexmarkTableOf(name string) nexmark.Table {
+	switch name {
+	case "person":
+		return nexmark.Person
+	case "auction":
+		return nexmark.Auction
+	}
+	return nexmark.Bid
+}
+
 func qnum(q string) int { n, _ := strconv.Atoi(strings.TrimPrefix(q, "q")); return n }
 
 func oneLine(s string) string {
@@ -131,19 +144,29 @@ func oneLine(s string) string {
 }
 
 // benchSetup declares the three nexmark sources (SPEC §9.3: three
-// type-filtered views of one event sequence) and q13's side input.
+// type-filtered views of one event sequence) and q13's side input. As in
+// RisingWave's Nexmark setup, each source has a watermark 4 seconds behind
+// its date_time, so windowed queries can close windows and drop state.
 func benchSetup(events uint64, par int) []string {
 	var out []string
 	for _, t := range []string{"person", "auction", "bid"} {
-		out = append(out, fmt.Sprintf(`CREATE SOURCE %s WITH (connector = 'nexmark', nexmark.table.type = '%s',
-			nexmark.event.num = '%d', nexmark.split.num = '%d') FORMAT PLAIN ENCODE JSON`, t, t, events, par))
+		names, ts := nexmark.Schema(nexmarkTableOf(t))
+		var cols []string
+		for i, n := range names {
+			cols = append(cols, n+" "+ts[i].String())
+		}
+		out = append(out, fmt.Sprintf(`CREATE SOURCE %s (%s,
+			WATERMARK FOR date_time AS date_time - INTERVAL '4' SECOND)
+			WITH (connector = 'nexmark', nexmark.table.type = '%s',
+			nexmark.event.num = '%d', nexmark.split.num = '%d') FORMAT PLAIN ENCODE JSON`,
+			t, strings.Join(cols, ", "), t, events, par))
 	}
 	out = append(out, `CREATE TABLE side_input (key BIGINT PRIMARY KEY, value VARCHAR)`)
 	return out
 }
 
 // runNexmarkQuery runs one query on a fresh database and measures it.
-func runNexmarkQuery(q string, events uint64, par int) benchResult {
+func runNexmarkQuery(q string, events uint64, par int, stateEvery time.Duration) benchResult {
 	res := benchResult{Query: q, Events: events}
 	fail := func(err error) benchResult {
 		res.Status, res.Error = "error", err.Error()
@@ -179,10 +202,21 @@ func runNexmarkQuery(q string, events uint64, par int) benchResult {
 	if i := strings.LastIndex(stmt, ";"); i >= 0 {
 		stmt = stmt[:i]
 	}
+	name := "nexmark_" + q
+	if i := strings.Index(strings.ToUpper(stmt), " AS"); i > 0 {
+		if f := strings.Fields(stmt[:i]); len(f) > 0 {
+			name = f[len(f)-1]
+		}
+	}
 	cpu0 := cpuTime()
 	t0 := time.Now()
 	if _, err := conn.Exec(ctx, stmt, pgx.QueryExecModeSimpleProtocol); err != nil {
 		return fail(err)
+	}
+	if stateEvery > 0 {
+		stop := make(chan struct{})
+		defer close(stop)
+		go reportState(srv, q, name, t0, stateEvery, stop)
 	}
 	if err := srv.engine.WaitSources(ctx); err != nil {
 		return fail(err)
@@ -200,12 +234,6 @@ func runNexmarkQuery(q string, events uint64, par int) benchResult {
 	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) == nil {
 		res.PeakRSSBytes = int64(ru.Maxrss) * 1024 // Linux reports KiB
 	}
-	name := "nexmark_" + q
-	if i := strings.Index(strings.ToUpper(stmt), " AS"); i > 0 {
-		if f := strings.Fields(stmt[:i]); len(f) > 0 {
-			name = f[len(f)-1]
-		}
-	}
 	if os.Getenv("STREAMSQL_PEBBLE_METRICS") != "" {
 		fmt.Fprintln(os.Stderr, srv.engine.StoreMetrics())
 	}
@@ -214,6 +242,34 @@ func runNexmarkQuery(q string, events uint64, par int) benchResult {
 	}
 	res.Status = "ok"
 	return res
+}
+
+// reportState prints, every interval until stop, how many rows the
+// largest source has committed (a nexmark source's table index) and the
+// view's state size (after a mem-table
+// flush, like the final figure).
+func reportState(srv *Server, q, view string, t0 time.Time, every time.Duration, stop <-chan struct{}) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-stop:
+			return
+		case <-t.C:
+		}
+		var consumed uint64
+		for _, src := range []string{"person", "auction", "bid"} {
+			if n, err := srv.engine.SourceEventOffset(src); err == nil && n > consumed {
+				consumed = n
+			}
+		}
+		n, err := srv.engine.StateBytes(view)
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "%s t=%.0fs state: %v\n", q, time.Since(t0).Seconds(), err)
+			continue
+		}
+		fmt.Fprintf(os.Stderr, "%s t=%.0fs source_rows=%d state=%.1f MiB\n", q, time.Since(t0).Seconds(), consumed, float64(n)/(1<<20))
+	}
 }
 
 func cpuTime() time.Duration {

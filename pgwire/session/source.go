@@ -902,3 +902,26 @@ func (e *Engine) StoreMetrics() string {
 	m := e.store.Metrics()
 	return fmt.Sprintf("%s\nblock cache: %+v\n", m.String(), m.BlockCache)
 }
+
+// SourceEventOffset returns the largest committed offset of a generator
+// source's splits (for nexmark, the index of the next row of its table
+// type), for progress reports.
+func (e *Engine) SourceEventOffset(name string) (uint64, error) {
+	rel := e.cat.Get(name)
+	if rel == nil {
+		return 0, types.Errorf(types.CodeUndefinedTable, "relation %q does not exist", name)
+	}
+	offs, err := e.store.SourceOffsets(rel.ID)
+	if err != nil {
+		return 0, err
+	}
+	var most uint64
+	for _, o := range offs {
+		if len(o) == 8 {
+			if n := binary.BigEndian.Uint64(o); n > most {
+				most = n
+			}
+		}
+	}
+	return most, nil
+}
