@@ -286,6 +286,10 @@ func (r *Reader) Positions() map[string]Position {
 	return out
 }
 
+// Changed reports whether a position changed since the last Positions
+// call (records read, or only blank lines skipped).
+func (r *Reader) Changed() bool { return len(r.changed) > 0 }
+
 // Close releases the open file.
 func (r *Reader) Close() {
 	r.closeCur()
