@@ -309,6 +309,10 @@ func (s *session) createSource(x *sql.CreateSource, text string) error {
 			return err
 		}
 		rel.Watermark = wm
+		// Rows behind the watermark land in the dead-letter table.
+		if err := s.ensureDeadLetters(); err != nil {
+			return err
+		}
 	}
 	id, err := e.cat.AllocID()
 	if err != nil {
@@ -690,6 +694,7 @@ func (sp *splitReader) commit(pending []*exec.Chunk) error {
 	ec := &exec.EvalCtx{Ctx: context.Background()}
 	sctx := &stream.Ctx{EC: ec, State: stream.NewBatchState(w.Batch())}
 	readers := e.hasReaders(r.rel.ID)
+	e.late = nil
 	var added int64
 	for _, c := range pending {
 		out := c
@@ -717,6 +722,10 @@ func (sp *splitReader) commit(pending []*exec.Chunk) error {
 	if err != nil {
 		return err
 	}
+	afterLate, err := e.flushLate(w, sctx)
+	if err != nil {
+		return err
+	}
 	if err := sp.commitPositions(w.Batch()); err != nil {
 		return err
 	}
@@ -734,6 +743,7 @@ func (sp *splitReader) commit(pending []*exec.Chunk) error {
 		e.addRows(r.rel, added)
 	}
 	after()
+	afterLate()
 	return nil
 }
 
