@@ -310,8 +310,10 @@ func (s *session) createSource(x *sql.CreateSource, text string) error {
 		}
 		rel.Watermark = wm
 		// Rows behind the watermark land in the dead-letter table.
-		if err := s.ensureDeadLetters(); err != nil {
-			return err
+		if x.Name != deadLetterTable {
+			if err := s.ensureDeadLetters(); err != nil {
+				return err
+			}
 		}
 	}
 	id, err := e.cat.AllocID()
