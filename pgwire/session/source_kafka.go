@@ -20,8 +20,8 @@ package session
 // row: it is written, with its partition, offset, reason and payload, to the
 // ordinary table dead_letters in the same batch as the good rows and the
 // offset, and ingestion goes on. The table is created when the first Kafka
-// relation is created; if it is dropped later, rejected records are only
-// logged.
+// or file relation, or relation with a WATERMARK, is created; if it is
+// dropped later, rejected records are only logged.
 //
 // The FORMAT/ENCODE/INCLUDE clauses and the partition count are kept in the
 // relation's WITH map under streamsql.* keys so that the runner can be
@@ -61,7 +61,8 @@ const (
 	withKafkaCSVHeader  = "streamsql.csv.header"  // "true": the first record is a header
 	withKafkaStart      = "streamsql.kafka.start" // JSON {partition: offset} resolved at CREATE TABLE
 
-	// deadLetterTable stores the records a Kafka reader rejected.
+	// deadLetterTable stores the records the Kafka and file readers
+	// rejected and the rows dropped behind a watermark (reason 'late').
 	deadLetterTable = "dead_letters"
 	// deadLetterPayloadMax truncates stored payloads.
 	deadLetterPayloadMax = 64 << 10
@@ -70,8 +71,8 @@ const (
 	kafkaBackoff  = 500 * time.Millisecond
 )
 
-// deadLettersTotal counts the records rejected by Kafka readers since the
-// process started.
+// deadLettersTotal counts the records rejected by Kafka and file readers
+// and the late rows since the process started.
 var deadLettersTotal atomic.Int64
 
 func isKafka(with map[string]string) bool {
