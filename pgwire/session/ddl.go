@@ -153,6 +153,12 @@ func (s *session) createTable(x *sql.CreateTable) error {
 			return err
 		}
 		rel.Watermark = wm
+		// Rows behind the watermark land in the dead-letter table.
+		if x.Name != deadLetterTable {
+			if err := s.ensureDeadLetters(); err != nil {
+				return err
+			}
+		}
 	}
 	id, err := s.e.cat.AllocID()
 	if err != nil {

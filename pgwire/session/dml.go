@@ -256,9 +256,14 @@ func (s *session) prepareInsert(b *planner.Binder, n *ast.InsertStmt) (func(cont
 		if err := changes.flush(); err != nil {
 			return "", err
 		}
+		afterLate, err := changes.flushLate(w)
+		if err != nil {
+			return "", err
+		}
 		if err := w.Commit(); err != nil {
 			return "", err
 		}
+		afterLate()
 		s.e.addRows(rel, count)
 		if s.tx == 'T' && count > 0 {
 			s.wroteInTx = true
@@ -481,9 +486,14 @@ func (s *session) replaceRows(ec *exec.EvalCtx, rel *catalog.Relation, olds, new
 	if err := changes.flush(); err != nil {
 		return err
 	}
+	afterLate, err := changes.flushLate(w)
+	if err != nil {
+		return err
+	}
 	if err := w.Commit(); err != nil {
 		return err
 	}
+	afterLate()
 	s.e.addRows(rel, int64(len(news)-len(olds)))
 	if s.tx == 'T' && len(olds) > 0 {
 		s.wroteInTx = true

@@ -40,6 +40,9 @@ type Engine struct {
 	rowIDs   rowIDs
 	views    views
 	wms      watermarks
+	// late holds the rows the views' late filters dropped in the batch
+	// being built, for the dead-letter table (guarded by writeMu).
+	late []lateRow
 	// pendingNames reserves the names of views being backfilled.
 	pendingNames map[string]uint32
 	sources      sourceRunners

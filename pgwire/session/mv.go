@@ -123,6 +123,8 @@ func (e *Engine) propagate(ctx *stream.Ctx, relID uint32, delta *exec.Chunk) err
 
 // propagateRows pushes delta into the views reading relID.
 func (e *Engine) propagateRows(ctx *stream.Ctx, relID uint32, delta *exec.Chunk) error {
+	late := e.newLateCollector(relID)
+	defer late.finish()
 	for _, vid := range e.views.readers[relID] {
 		rt := e.views.byID[vid]
 		var outs []*exec.Chunk
@@ -136,7 +138,10 @@ func (e *Engine) propagateRows(ctx *stream.Ctx, relID uint32, delta *exec.Chunk)
 			if l.RelID != relID {
 				continue
 			}
-			if err := pushInto(ctx, l.Node, l.Port, delta, sink); err != nil {
+			lf := late.watch(l)
+			err := pushInto(ctx, l.Node, l.Port, delta, sink)
+			late.done(lf)
+			if err != nil {
 				return err
 			}
 		}
@@ -175,6 +180,7 @@ func (e *Engine) newChangeBuffer(rel *catalog.Relation, w *tables.Writer, ec *ex
 	if !e.hasReaders(rel.ID) {
 		return nil
 	}
+	e.late = nil
 	return &changeBuffer{e: e, ctx: &stream.Ctx{EC: ec, State: e.opState(w.Batch())}, relID: rel.ID, c: exec.NewChunk(rel.Types())}
 }
 
@@ -197,6 +203,15 @@ func (cb *changeBuffer) flush() error {
 	err := cb.e.propagate(cb.ctx, cb.relID, cb.c)
 	cb.c = exec.NewChunk(cb.c.Types())
 	return err
+}
+
+// flushLate writes the late rows the statement's changes met into the
+// dead-letter table (see Engine.flushLate).
+func (cb *changeBuffer) flushLate(w *tables.Writer) (func(), error) {
+	if cb == nil {
+		return func() {}, nil
+	}
+	return cb.e.flushLate(w, cb.ctx)
 }
 
 // compileView binds and compiles a view's query. alloc supplies state ids.

@@ -230,6 +230,23 @@ func (s *session) set(x *sql.Set) error {
 		}
 		s.settings["timezone"] = "UTC"
 		return nil
+	case "rw_implicit_flush":
+		// RisingWave's "DML waits until its changes are visible". streamsql's
+		// views are maintained inside the DML statement's own batch, so a
+		// statement's changes are always visible when it returns: the
+		// setting is accepted and reported, and changes nothing.
+		v := strings.ToLower(strings.TrimSpace(strings.Trim(x.Value, "'")))
+		switch v {
+		case "true", "on", "yes", "1", "t", "y":
+			s.settings[name] = "true"
+		case "false", "off", "no", "0", "f", "n":
+			s.settings[name] = "false"
+		case "default":
+			s.settings[name] = defaultSettings[name]
+		default:
+			return types.Errorf(types.CodeInvalidParameterValue, "parameter %q requires a Boolean value", name)
+		}
+		return nil
 	case "client_encoding":
 		v := strings.ToUpper(strings.Trim(x.Value, "'"))
 		if v != "UTF8" && v != "UTF-8" && v != "UNICODE" {

@@ -214,8 +214,10 @@ func parseConnector(name string, names []string, ts []types.T, with map[string]s
 		return nil, types.Errorf(types.CodeSyntaxError, "missing option connector in WITH")
 	case "kafka":
 		return parseKafka(names, ts, with, iv)
+	case "file", "posix_fs":
+		return parseFile(names, ts, with, iv)
 	}
-	return nil, types.Errorf(types.CodeFeatureNotSupported, "connector %q is not supported (supported: 'datagen', 'nexmark', 'kafka')", conn)
+	return nil, types.Errorf(types.CodeFeatureNotSupported, "connector %q is not supported (supported: 'datagen', 'nexmark', 'kafka', 'file')", conn)
 }
 
 // checkFormat accepts the formats a generator connector can be declared with.
@@ -281,6 +283,11 @@ func (s *session) createSource(x *sql.CreateSource, text string) error {
 		if err == nil {
 			err = s.ensureDeadLetters()
 		}
+	} else if isFile(x.With) {
+		with, err = prepareFile(x.Name, x.Columns, x.With, x.Format, x.Encode, x.FormatOptions, x.Include)
+		if err == nil {
+			err = s.ensureDeadLetters()
+		}
 	} else if err = checkFormat(x.Format, x.Encode, x.Include); err == nil {
 		with, err = prepareConnector(x.Name, &cols, x.With)
 	}
@@ -302,6 +309,12 @@ func (s *session) createSource(x *sql.CreateSource, text string) error {
 			return err
 		}
 		rel.Watermark = wm
+		// Rows behind the watermark land in the dead-letter table.
+		if x.Name != deadLetterTable {
+			if err := s.ensureDeadLetters(); err != nil {
+				return err
+			}
+		}
 	}
 	id, err := e.cat.AllocID()
 	if err != nil {
@@ -319,6 +332,9 @@ func (s *session) createSource(x *sql.CreateSource, text string) error {
 func (s *session) prepareConnectorTable(x *sql.CreateTable) error {
 	if isKafka(x.With) {
 		return s.prepareKafkaTable(x)
+	}
+	if isFile(x.With) {
+		return s.prepareFileTable(x)
 	}
 	if err := checkFormat(x.Format, x.Encode, x.Include); err != nil {
 		return err
@@ -410,7 +426,7 @@ func (e *Engine) startSource(rel *catalog.Relation) error {
 		if off, ok := offsets[sp.key]; ok && len(off) == 8 {
 			sp.gen.Seek(binary.BigEndian.Uint64(off))
 		}
-		r.initGen(sp.gen)
+		r.initGen(sp.gen, offsets)
 		r.splits = append(r.splits, sp)
 	}
 	rs := &e.sources
@@ -680,6 +696,7 @@ func (sp *splitReader) commit(pending []*exec.Chunk) error {
 	ec := &exec.EvalCtx{Ctx: context.Background()}
 	sctx := &stream.Ctx{EC: ec, State: e.opState(w.Batch())}
 	readers := e.hasReaders(r.rel.ID)
+	e.late = nil
 	var added int64
 	for _, c := range pending {
 		out := c
@@ -707,6 +724,13 @@ func (sp *splitReader) commit(pending []*exec.Chunk) error {
 	if err != nil {
 		return err
 	}
+	afterLate, err := e.flushLate(w, sctx)
+	if err != nil {
+		return err
+	}
+	if err := sp.commitPositions(w.Batch()); err != nil {
+		return err
+	}
 	if genOffsetKnown(sp.gen) {
 		var off [8]byte
 		binary.BigEndian.PutUint64(off[:], sp.gen.Offset())
@@ -721,6 +745,7 @@ func (sp *splitReader) commit(pending []*exec.Chunk) error {
 		e.addRows(r.rel, added)
 	}
 	after()
+	afterLate()
 	return nil
 }
 

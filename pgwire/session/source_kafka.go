@@ -20,8 +20,8 @@ package session
 // row: it is written, with its partition, offset, reason and payload, to the
 // ordinary table dead_letters in the same batch as the good rows and the
 // offset, and ingestion goes on. The table is created when the first Kafka
-// relation is created; if it is dropped later, rejected records are only
-// logged.
+// or file relation, or relation with a WATERMARK, is created; if it is
+// dropped later, rejected records are only logged.
 //
 // The FORMAT/ENCODE/INCLUDE clauses and the partition count are kept in the
 // relation's WITH map under streamsql.* keys so that the runner can be
@@ -47,6 +47,7 @@ import (
 	"github.com/streamsql/streamsql/exec/stream"
 	"github.com/streamsql/streamsql/exec/tables"
 	"github.com/streamsql/streamsql/sql"
+	"github.com/streamsql/streamsql/state"
 	"github.com/streamsql/streamsql/types"
 )
 
@@ -60,7 +61,8 @@ const (
 	withKafkaCSVHeader  = "streamsql.csv.header"  // "true": the first record is a header
 	withKafkaStart      = "streamsql.kafka.start" // JSON {partition: offset} resolved at CREATE TABLE
 
-	// deadLetterTable stores the records a Kafka reader rejected.
+	// deadLetterTable stores the records the Kafka and file readers
+	// rejected and the rows dropped behind a watermark (reason 'late').
 	deadLetterTable = "dead_letters"
 	// deadLetterPayloadMax truncates stored payloads.
 	deadLetterPayloadMax = 64 << 10
@@ -69,8 +71,8 @@ const (
 	kafkaBackoff  = 500 * time.Millisecond
 )
 
-// deadLettersTotal counts the records rejected by Kafka readers since the
-// process started.
+// deadLettersTotal counts the records rejected by Kafka and file readers
+// and the late rows since the process started.
 var deadLettersTotal atomic.Int64
 
 func isKafka(with map[string]string) bool {
@@ -126,24 +128,8 @@ func prepareKafka(d kafkaDef) ([]sql.ColumnDef, map[string]string, error) {
 		return nil, nil, types.Errorf(types.CodeFeatureNotSupported, "FORMAT %s ENCODE %s is not supported for the kafka connector (supported: PLAIN JSON, PLAIN CSV, UPSERT JSON)", strings.ToUpper(f), strings.ToUpper(en))
 	}
 	out[withKafkaFormat], out[withKafkaEncode] = f, en
-	for k, v := range d.formatOptions {
-		switch lk := strings.ToLower(k); {
-		case en == "csv" && lk == "delimiter":
-			if len(v) != 1 || v[0] >= 0x80 || v[0] == '"' || v[0] == '\r' || v[0] == '\n' {
-				return nil, nil, optErr("invalid CSV delimiter %q", v)
-			}
-			out[withKafkaCSVDelim] = v
-		case en == "csv" && lk == "without_header":
-			switch strings.ToLower(strings.TrimSpace(v)) {
-			case "true":
-			case "false":
-				out[withKafkaCSVHeader] = "true"
-			default:
-				return nil, nil, optErr("invalid value %q for without_header: expected 'true' or 'false'", v)
-			}
-		default:
-			return nil, nil, optErr("unrecognized %s option %q", strings.ToUpper(en), k)
-		}
+	if err := parseFormatOptions(en, d.formatOptions, out); err != nil {
+		return nil, nil, err
 	}
 	cols := append([]sql.ColumnDef(nil), d.cols...)
 	if len(cols) == 0 {
@@ -228,6 +214,47 @@ func prepareKafka(d kafkaDef) ([]sql.ColumnDef, map[string]string, error) {
 	return cols, out, nil
 }
 
+// parseFormatOptions validates the options of ENCODE en (...) and stores
+// them in out (the CSV delimiter and header flag; JSON has none).
+func parseFormatOptions(en string, opts map[string]string, out map[string]string) error {
+	for k, v := range opts {
+		switch lk := strings.ToLower(k); {
+		case en == "csv" && lk == "delimiter":
+			if len(v) != 1 || v[0] >= 0x80 || v[0] == '"' || v[0] == '\r' || v[0] == '\n' {
+				return optErr("invalid CSV delimiter %q", v)
+			}
+			out[withKafkaCSVDelim] = v
+		case en == "csv" && lk == "without_header":
+			switch strings.ToLower(strings.TrimSpace(v)) {
+			case "true":
+			case "false":
+				out[withKafkaCSVHeader] = "true"
+			default:
+				return optErr("invalid value %q for without_header: expected 'true' or 'false'", v)
+			}
+		default:
+			return optErr("unrecognized %s option %q", strings.ToUpper(en), k)
+		}
+	}
+	return nil
+}
+
+// plainDecoder returns the decoder factory of FORMAT PLAIN ENCODE JSON or
+// CSV as stored in with by parseFormatOptions, or nil for other formats.
+func plainDecoder(with map[string]string, names []string, ts []types.T) func() format.Decoder {
+	switch with[withKafkaFormat] + "/" + with[withKafkaEncode] {
+	case "plain/json":
+		return func() format.Decoder { return format.NewJSON(names, ts) }
+	case "plain/csv":
+		opts := format.CSVOptions{WithHeader: with[withKafkaCSVHeader] == "true"}
+		if d := with[withKafkaCSVDelim]; d != "" {
+			opts.Delimiter = rune(d[0])
+		}
+		return func() format.Decoder { return format.NewCSV(names, ts, opts) }
+	}
+	return nil
+}
+
 // kafkaConnectorOptions returns the WITH keys that belong to the connector.
 func kafkaConnectorOptions(with map[string]string) map[string]string {
 	out := make(map[string]string, len(with))
@@ -298,16 +325,9 @@ func parseKafka(names []string, ts []types.T, with map[string]string, iv time.Du
 		return nil, optErr("kafka: no payload columns")
 	}
 	pnames, pts := names[:npay], ts[:npay]
-	var newDec func() format.Decoder
+	newDec := plainDecoder(with, pnames, pts)
 	switch with[withKafkaFormat] + "/" + with[withKafkaEncode] {
-	case "plain/json":
-		newDec = func() format.Decoder { return format.NewJSON(pnames, pts) }
-	case "plain/csv":
-		opts := format.CSVOptions{WithHeader: with[withKafkaCSVHeader] == "true"}
-		if d := with[withKafkaCSVDelim]; d != "" {
-			opts.Delimiter = rune(d[0])
-		}
-		newDec = func() format.Decoder { return format.NewCSV(pnames, pts, opts) }
+	case "plain/json", "plain/csv":
 	case "upsert/json":
 		var key []string
 		if err := json.Unmarshal([]byte(with[withKafkaUpsertKey]), &key); err != nil || len(key) == 0 {
@@ -375,7 +395,8 @@ func (s *session) prepareKafkaTable(x *sql.CreateTable) error {
 // ---- the split reader ----
 
 type deadLetter struct {
-	offset  int64
+	split   string // "" = NULL
+	offset  int64  // < 0: NULL
 	reason  string
 	payload []byte
 }
@@ -466,7 +487,7 @@ func (g *kafkaGen) Next(c *exec.Chunk) (int, bool) {
 			if len(p) > deadLetterPayloadMax {
 				p = p[:deadLetterPayloadMax]
 			}
-			g.dead = append(g.dead, deadLetter{offset: rec.Offset, reason: reason.Error(), payload: append([]byte(nil), p...)})
+			g.dead = append(g.dead, deadLetter{split: g.split, offset: rec.Offset, reason: reason.Error(), payload: append([]byte(nil), p...)})
 		}
 		g.next = rec.Offset + 1
 		g.dirty = true
@@ -514,59 +535,140 @@ func truncateChunk(c *exec.Chunk, n int) {
 }
 
 // ---- hooks used by source.go ----
+//
+// Generators may implement these optional interfaces (kafkaGen and fileGen
+// do); the datagen and nexmark generators implement none.
+
+// dirtyGen reports whether a generator consumed input that produced no row
+// but must still be committed (its offsets, its dead letters); the call
+// clears the flag.
+type dirtyGen interface{ takeDirty() bool }
+
+// deadLetterGen hands over the records a generator rejected.
+type deadLetterGen interface{ takeDeadLetters() []deadLetter }
+
+// notNullGen is told the NOT NULL columns (positions in its chunks).
+type notNullGen interface{ setNotNull([]notNullCol) }
+
+// offsetGen reports whether the generator's single offset may be stored.
+type offsetGen interface{ offsetKnown() bool }
+
+// positionsGen keeps several offsets under keys of its own (the file
+// connector: one per file) instead of one per split.
+type positionsGen interface {
+	// restore receives every committed offset of the relation.
+	restore(offsets map[string][]byte)
+	// takePositions returns the offsets changed since the last call.
+	takePositions() map[string][]byte
+}
+
+// closerGen releases resources when its reader exits.
+type closerGen interface{ Close() error }
+
+func (g *kafkaGen) takeDirty() bool {
+	d := g.dirty
+	g.dirty = false
+	return d
+}
+
+func (g *kafkaGen) takeDeadLetters() []deadLetter {
+	d := g.dead
+	g.dead = nil
+	return d
+}
+
+func (g *kafkaGen) setNotNull(cols []notNullCol) { g.notNull = cols }
+
+func (g *kafkaGen) offsetKnown() bool { return g.known }
 
 // genDirty reports whether a generator consumed input that produced no row
-// but must still be committed (its offset, its dead letters).
+// but must still be committed.
 func genDirty(g generator) bool {
-	kg, ok := g.(*kafkaGen)
-	if !ok || !kg.dirty {
-		return false
-	}
-	kg.dirty = false
-	return true
+	dg, ok := g.(dirtyGen)
+	return ok && dg.takeDirty()
 }
 
 // closeGen releases a generator's resources when its reader exits.
 func closeGen(g generator) {
-	if kg, ok := g.(*kafkaGen); ok {
-		kg.Close()
+	if cg, ok := g.(closerGen); ok {
+		cg.Close()
 	}
 }
 
-// initGen is called once per split after the generator is created.
-func (r *sourceRunner) initGen(g generator) {
-	kg, ok := g.(*kafkaGen)
+// initGen is called once per split after the generator is created, with
+// the relation's committed offsets.
+func (r *sourceRunner) initGen(g generator, offsets map[string][]byte) {
+	if pg, ok := g.(positionsGen); ok {
+		pg.restore(offsets)
+	}
+	ng, ok := g.(notNullGen)
 	if !ok {
 		return
 	}
+	var cols []notNullCol
 	for j, col := range r.visible {
 		c := r.rel.Columns[col]
 		if c.NotNull {
-			kg.notNull = append(kg.notNull, notNullCol{col: j, name: c.Name})
+			cols = append(cols, notNullCol{col: j, name: c.Name})
 		}
 	}
+	ng.setNotNull(cols)
 }
 
-// genOffsetKnown reports whether the generator's offset may be stored.
+// genOffsetKnown reports whether the generator's single offset may be
+// stored.
 func genOffsetKnown(g generator) bool {
-	kg, ok := g.(*kafkaGen)
-	return !ok || kg.known
+	if _, ok := g.(positionsGen); ok {
+		return false
+	}
+	og, ok := g.(offsetGen)
+	return !ok || og.offsetKnown()
+}
+
+// commitPositions stores a positionsGen's changed offsets in the batch.
+func (sp *splitReader) commitPositions(b *state.Batch) error {
+	pg, ok := sp.gen.(positionsGen)
+	if !ok {
+		return nil
+	}
+	for k, v := range pg.takePositions() {
+		if err := state.SetSourceOffset(b, sp.r.rel.ID, k, v); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // commitDeadLetters writes the generator's rejected records into the
 // dead-letter table within the commit batch. It returns a function to call
 // after the batch committed. Called with writeMu held.
 func (sp *splitReader) commitDeadLetters(w *tables.Writer, sctx *stream.Ctx) (func(), error) {
-	kg, ok := sp.gen.(*kafkaGen)
-	if !ok || len(kg.dead) == 0 {
+	dg, ok := sp.gen.(deadLetterGen)
+	if !ok {
 		return func() {}, nil
 	}
-	dead := kg.dead
-	kg.dead = nil
-	e, r := sp.r.e, sp.r
+	dead := dg.takeDeadLetters()
+	if len(dead) == 0 {
+		return func() {}, nil
+	}
+	r := sp.r
+	for i := range dead {
+		if dead[i].split == "" {
+			dead[i].split = sp.key
+		}
+	}
+	return r.e.insertDeadLetters(w, sctx, r.rel.Name, r.spec.connector+" source", dead)
+}
+
+// insertDeadLetters writes rejected records of relation source into the
+// dead-letter table in w's batch and pushes them to the views reading it.
+// A deadLetter's empty split and negative offset are stored as NULL. It
+// returns a function to call after the batch committed (row counts, log).
+// Called with writeMu held.
+func (e *Engine) insertDeadLetters(w *tables.Writer, sctx *stream.Ctx, source, who string, dead []deadLetter) (func(), error) {
 	after := func() {
 		deadLettersTotal.Add(int64(len(dead)))
-		slog.Default().Warn("kafka source: rejected records", "source", r.rel.Name, "partition", sp.key,
+		slog.Default().Warn(who+": rejected records", "source", source, "split", dead[0].split,
 			"count", len(dead), "first_offset", dead[0].offset, "reason", dead[0].reason)
 	}
 	dl := e.cat.Get(deadLetterTable)
@@ -589,8 +691,8 @@ func (sp *splitReader) commitDeadLetters(w *tables.Writer, sctx *stream.Ctx) (fu
 		dl = nil
 	}
 	if dl == nil {
-		slog.Default().Error("kafka source: dead-letter table missing or incompatible; rejected records are dropped",
-			"table", deadLetterTable, "source", r.rel.Name)
+		slog.Default().Error(who+": dead-letter table missing or incompatible; rejected records are dropped",
+			"table", deadLetterTable, "source", source)
 		return after, nil
 	}
 	desc := e.tableDesc(dl)
@@ -604,9 +706,13 @@ func (sp *splitReader) commitDeadLetters(w *tables.Writer, sctx *stream.Ctx) (fu
 		for i := range row {
 			row[i] = types.Null
 		}
-		row[idx["source"]] = types.NewString(r.rel.Name)
-		row[idx["split"]] = types.NewString(sp.key)
-		row[idx["offset"]] = types.NewInt(d.offset)
+		row[idx["source"]] = types.NewString(source)
+		if d.split != "" {
+			row[idx["split"]] = types.NewString(d.split)
+		}
+		if d.offset >= 0 {
+			row[idx["offset"]] = types.NewInt(d.offset)
+		}
 		row[idx["reason"]] = types.NewString(d.reason)
 		p := d.payload
 		if !utf8.Valid(p) {

@@ -1,11 +1,14 @@
 package session
 
 import (
+	"fmt"
 	"sync"
 
 	"github.com/streamsql/streamsql/catalog"
+	"github.com/streamsql/streamsql/connectors/format"
 	"github.com/streamsql/streamsql/exec"
 	"github.com/streamsql/streamsql/exec/stream"
+	"github.com/streamsql/streamsql/exec/tables"
 	"github.com/streamsql/streamsql/planner"
 	"github.com/streamsql/streamsql/sql"
 	"github.com/streamsql/streamsql/state"
@@ -213,4 +216,142 @@ func (e *Engine) stateRows() ([][]types.Datum, error) {
 		}
 	}
 	return out, nil
+}
+
+// ---- late rows to the dead-letter table ----
+//
+// A view's LateFilter drops the rows of a relation that arrive behind the
+// relation's watermark (and counts them). Each dropped row is also written
+// to the dead_letters table with reason 'late', source = the relation,
+// payload = the row as a JSON object, in the same batch as the change that
+// carried it. Several views (or one view reading the relation twice) each
+// have a filter; they all see the same chunk and watermarks that only
+// advance, so the filter with the highest watermark drops a superset of
+// the others' rows: per chunk, its set is the one recorded, so that a row
+// is dead-lettered once however many views dropped it.
+
+// lateRow is a dropped row waiting for the batch's commit.
+type lateRow struct {
+	source  string
+	payload []byte
+}
+
+// lateCollector gathers the rows the late filters on one relation drop
+// while one chunk of it is pushed into the views.
+type lateCollector struct {
+	e    *Engine
+	rel  *catalog.Relation
+	enc  format.Encoder
+	cur  [][]byte
+	best [][]byte
+	row  *exec.Chunk
+}
+
+// newLateCollector returns a collector for relation relID, or nil when it
+// has no watermark (then no filter can drop anything).
+func (e *Engine) newLateCollector(relID uint32) *lateCollector {
+	rel := e.cat.GetByID(relID)
+	if rel == nil || rel.Watermark == nil || rel.Name == deadLetterTable {
+		return nil
+	}
+	return &lateCollector{e: e, rel: rel}
+}
+
+// watch makes leaf l's late filter (if any) report to lc.
+func (lc *lateCollector) watch(l planner.StreamLeaf) *stream.LateFilter {
+	if lc == nil || l.WatermarkCol < 0 {
+		return nil
+	}
+	lf, ok := l.Node.Op.(*stream.LateFilter)
+	if !ok {
+		return nil
+	}
+	lc.cur = lc.cur[:0]
+	lf.SetLateHandler(lc.add)
+	return lf
+}
+
+// add renders a dropped row (every column of the relation) as JSON.
+func (lc *lateCollector) add(row []types.Datum) {
+	rel := lc.rel
+	if len(row) != len(rel.Columns) {
+		lc.cur = append(lc.cur, []byte(fmt.Sprint(row)))
+		return
+	}
+	if lc.enc == nil {
+		var names []string
+		var ts []types.T
+		for _, c := range rel.Columns {
+			if !c.Hidden {
+				names = append(names, c.Name)
+				ts = append(ts, c.Type)
+			}
+		}
+		lc.enc = format.NewJSONEncoder(names, ts)
+		lc.row = exec.NewChunk(ts)
+	}
+	lc.row.Reset()
+	var vals []types.Datum
+	for i, c := range rel.Columns {
+		if !c.Hidden {
+			vals = append(vals, row[i])
+		}
+	}
+	lc.row.AppendDatums(vals)
+	b, err := lc.enc.Encode(lc.row, 0, exec.OpInsert)
+	if err != nil {
+		b = []byte(fmt.Sprint(vals))
+	}
+	lc.cur = append(lc.cur, b)
+}
+
+// done detaches lf and keeps the largest set seen so far.
+func (lc *lateCollector) done(lf *stream.LateFilter) {
+	if lf == nil {
+		return
+	}
+	lf.SetLateHandler(nil)
+	if len(lc.cur) > len(lc.best) {
+		lc.best = append(lc.best[:0], lc.cur...)
+	}
+}
+
+// finish queues the chunk's late rows for the batch's dead letters.
+func (lc *lateCollector) finish() {
+	if lc == nil {
+		return
+	}
+	for _, p := range lc.best {
+		lc.e.late = append(lc.e.late, lateRow{source: lc.rel.Name, payload: p})
+	}
+}
+
+// flushLate writes the late rows queued since the batch began into the
+// dead-letter table in w's batch. It returns a function to call after the
+// batch committed. Called with writeMu held.
+func (e *Engine) flushLate(w *tables.Writer, sctx *stream.Ctx) (func(), error) {
+	late := e.late
+	e.late = nil
+	if len(late) == 0 {
+		return func() {}, nil
+	}
+	var afters []func()
+	for i := 0; i < len(late); {
+		j := i
+		var dead []deadLetter
+		for ; j < len(late) && late[j].source == late[i].source; j++ {
+			dead = append(dead, deadLetter{offset: -1, reason: "late", payload: late[j].payload})
+		}
+		after, err := e.insertDeadLetters(w, sctx, late[i].source, "late rows behind the watermark", dead)
+		if err != nil {
+			return nil, err
+		}
+		afters = append(afters, after)
+		i = j
+	}
+	return func() {
+		for _, f := range afters {
+			f()
+		}
+	}, nil
 }
