@@ -371,6 +371,8 @@ func (sb *streamBuilder) build(n Node, parent *StreamNode, port int) error {
 		op := stream.NewHop(colTypes(x.In.Schema()), x.TimeCol, x.Slide, x.Size, x.Offset)
 		nd := sb.attach(op, fmt.Sprintf("HopWindow time col %d slide %dus size %dus offset %dus", x.TimeCol, x.Slide, x.Size, x.Offset), 0, parent, port)
 		return sb.build(x.In, nd, 0)
+	case *SessionWindow:
+		return sb.buildSession(x, parent, port)
 	case *Window:
 		return notIncremental("a window function")
 	}
@@ -400,7 +402,7 @@ func (sb *streamBuilder) buildAgg(x *Aggregate, parent *StreamNode, port int) er
 	}
 	emit := "retract"
 	if sb.eowc && !sb.eowcDone {
-		if g := windowGroup(x.Groups); g >= 0 {
+		if g := eowcGroup(x); g >= 0 {
 			op.SetEmitOnWindowClose(g) // group expressions come first in the input
 			sb.eowcDone = true
 			emit = "append-only, emit on window close"
