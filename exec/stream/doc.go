@@ -1,7 +1,7 @@
 // Package stream implements the incremental operators that maintain
 // materialized views: Filter, Project, UnionAll, HashAgg, HashJoin,
-// Distinct, TopN, Session, Materialize and LateFilter, plus MaterializedScan, the
-// batch operator that reads a view back.
+// Distinct, TopN, Session, Materialize and LateFilter, plus
+// MaterializedScan, the batch operator that reads a view back.
 //
 // # Delta model
 //
