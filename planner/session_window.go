@@ -6,6 +6,7 @@ import (
 
 	"github.com/pingcap/tidb/pkg/parser/ast"
 	"github.com/streamsql/streamsql/exec"
+	"github.com/streamsql/streamsql/exec/scalar"
 	"github.com/streamsql/streamsql/exec/stream"
 	"github.com/streamsql/streamsql/sql"
 	"github.com/streamsql/streamsql/types"
@@ -185,4 +186,69 @@ func overSession(n Node) bool {
 		return overSession(x.In)
 	}
 	return false
+}
+
+// narrowSession drops the input columns of a session window that exprs
+// (evaluated over its output) do not read, by projecting them away below
+// it: the window re-emits every row of a session that grows, so narrow
+// rows are much cheaper. It returns the node to build and exprs over it;
+// anything but a SessionWindow is returned as is.
+func narrowSession(n Node, exprs []exec.Expr) (Node, []exec.Expr) {
+	sw, ok := n.(*SessionWindow)
+	if !ok {
+		return n, exprs
+	}
+	inCols := sw.In.Schema()
+	nin := len(inCols)
+	used := make([]bool, nin)
+	used[sw.TimeCol] = true
+	for _, k := range sw.Keys {
+		used[k] = true
+	}
+	for _, e := range exprs {
+		for _, c := range colsOf(e) {
+			if c < nin {
+				used[c] = true
+			}
+		}
+	}
+	newIdx := make([]int, nin+2)
+	var pexprs []exec.Expr
+	var pcols []Column
+	for i, u := range used {
+		if !u {
+			newIdx[i] = -1
+			continue
+		}
+		newIdx[i] = len(pexprs)
+		pexprs = append(pexprs, &exec.ColRef{Idx: i, Typ: inCols[i].Type, Name: inCols[i].Name})
+		pcols = append(pcols, inCols[i])
+	}
+	if len(pexprs) == nin {
+		return n, exprs
+	}
+	newIdx[nin], newIdx[nin+1] = len(pexprs), len(pexprs)+1
+	keys := make([]int, len(sw.Keys))
+	for i, k := range sw.Keys {
+		keys[i] = newIdx[k]
+	}
+	cols := make([]Column, 0, len(pcols)+2)
+	for _, c := range pcols {
+		c.Table = sw.Cols[nin].Table
+		cols = append(cols, c)
+	}
+	cols = append(cols, sw.Cols[nin], sw.Cols[nin+1])
+	nsw := &SessionWindow{In: &Project{In: sw.In, Exprs: pexprs, Cols: pcols}, TimeCol: newIdx[sw.TimeCol], Keys: keys, Gap: sw.Gap, Cols: cols}
+	out := make([]exec.Expr, len(exprs))
+	for i, e := range exprs {
+		out[i] = scalar.Rewrite(e, func(x exec.Expr) exec.Expr {
+			if c, ok := x.(*exec.ColRef); ok {
+				cc := *c
+				cc.Idx = newIdx[c.Idx]
+				return &cc
+			}
+			return x
+		})
+	}
+	return nsw, out
 }

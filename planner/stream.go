@@ -249,7 +249,7 @@ func (sb *streamBuilder) build(n Node, parent *StreamNode, port int) error {
 		sb.g.Consts = append(sb.g.Consts, ConstLeaf{Rows: rows, Types: colTypes(x.Cols), Node: nd})
 		return nil
 	case *Project:
-		in, exprs := sb.liftSubqueries(x.In, x.Exprs)
+		in, exprs := narrowSession(sb.liftSubqueries(x.In, x.Exprs))
 		if err := checkExprs(exprs...); err != nil {
 			return err
 		}
@@ -381,6 +381,7 @@ func (sb *streamBuilder) build(n Node, parent *StreamNode, port int) error {
 
 func (sb *streamBuilder) buildAgg(x *Aggregate, parent *StreamNode, port int) error {
 	exprs, groupCols, specs := aggInput(x)
+	in, exprs := narrowSession(x.In, exprs)
 	if err := checkExprs(exprs...); err != nil {
 		return err
 	}
@@ -413,7 +414,7 @@ func (sb *streamBuilder) buildAgg(x *Aggregate, parent *StreamNode, port int) er
 		sb.g.Initial = append(sb.g.Initial, nd)
 	}
 	proj := sb.attach(stream.NewProject(exprs), "Project "+exprList(exprs), 0, nd, 0)
-	return sb.build(x.In, proj, 0)
+	return sb.build(in, proj, 0)
 }
 
 func (sb *streamBuilder) buildJoin(j *Join, parent *StreamNode, port int) error {

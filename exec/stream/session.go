@@ -208,17 +208,42 @@ func (s *Session) pushPartition(st State, p *sessPart) error {
 			return err
 		}
 	}
+	// Apply the deltas to the state, and fold them per key to build each
+	// region's new rows from its old ones without reading them again.
+	net := map[string]*sessEvent{}
+	var changed []*sessEvent
 	for _, d := range p.deltas {
 		s.scr = s.timeKey(s.scr, p.prefix, d.t)
 		s.scr = state.AppendKeys(s.scr, s.in, d.row, nil)
 		key := append([]byte(nil), s.scr...)
-		if _, _, err := addCount(st, key, d.sign, s.in, d.row, &s.scr); err != nil {
+		before, after, err := addCount(st, key, d.sign, s.in, d.row, &s.scr)
+		if err != nil {
 			return err
 		}
+		e := net[string(key)]
+		if e == nil {
+			e = &sessEvent{key: key, t: d.t, row: d.row}
+			net[string(key)] = e
+			changed = append(changed, e)
+		}
+		if before == 0 && after > 0 {
+			e.row = d.row // the representation now stored
+		}
+		e.count += d.sign
 	}
+	sort.Slice(changed, func(i, j int) bool { return bytes.Compare(changed[i].key, changed[j].key) < 0 })
 	for i, r := range regs {
-		news, err := s.load(st, p.prefix, r)
+		var in []*sessEvent
+		for _, e := range changed {
+			if e.t >= r.lo && e.t <= r.hi {
+				in = append(in, e)
+			}
+		}
+		news, err := s.apply(olds[i], in)
 		if err != nil {
+			return err
+		}
+		if err := s.annotate(news); err != nil {
 			return err
 		}
 		if err := s.diff(olds[i], news); err != nil {
@@ -226,6 +251,43 @@ func (s *Session) pushPartition(st State, p *sessPart) error {
 		}
 	}
 	return nil
+}
+
+// apply returns the rows old (sorted by key) with the net count changes
+// of changed (sorted by key) applied. A row keeps its stored
+// representation when it was stored already.
+func (s *Session) apply(old []sessEvent, changed []*sessEvent) ([]sessEvent, error) {
+	out := make([]sessEvent, 0, len(old)+len(changed))
+	j := 0
+	for i := range old {
+		for j < len(changed) && bytes.Compare(changed[j].key, old[i].key) < 0 {
+			if n := changed[j].count; n > 0 {
+				out = append(out, sessEvent{key: changed[j].key, t: changed[j].t, count: n, row: changed[j].row})
+			} else if n < 0 {
+				return nil, negativeCount()
+			}
+			j++
+		}
+		e := old[i]
+		if j < len(changed) && bytes.Equal(changed[j].key, e.key) {
+			e.count += changed[j].count
+			j++
+		}
+		if e.count < 0 {
+			return nil, negativeCount()
+		}
+		if e.count > 0 {
+			out = append(out, e)
+		}
+	}
+	for ; j < len(changed); j++ {
+		if n := changed[j].count; n > 0 {
+			out = append(out, sessEvent{key: changed[j].key, t: changed[j].t, count: n, row: changed[j].row})
+		} else if n < 0 {
+			return nil, negativeCount()
+		}
+	}
+	return out, nil
 }
 
 // decodeTime returns the time of a state key of the partition prefix.
@@ -291,8 +353,8 @@ func (s *Session) grow(it *state.Iter, prefix []byte, a, b int64) (region, error
 	return r, nil
 }
 
-// load reads the stored rows of the partition in r and annotates them
-// with their sessions.
+// load reads the stored rows of the partition in r (sorted by key, so by
+// time) and annotates them with their sessions.
 func (s *Session) load(st State, prefix []byte, r region) ([]sessEvent, error) {
 	s.lo = s.timeKey(s.lo, prefix, r.lo)
 	s.hi = s.timeKey(s.hi, prefix, satAdd(r.hi, 1))
@@ -325,6 +387,11 @@ func (s *Session) load(st State, prefix []byte, r region) ([]sessEvent, error) {
 	if err := it.Close(); err != nil {
 		return nil, err
 	}
+	return evs, s.annotate(evs)
+}
+
+// annotate sets the session bounds of evs (sorted by time, whole sessions).
+func (s *Session) annotate(evs []sessEvent) error {
 	for i := 0; i < len(evs); {
 		j := i + 1
 		for j < len(evs) && batch.SameSession(evs[j-1].t, evs[j].t, s.gap) {
@@ -332,14 +399,14 @@ func (s *Session) load(st State, prefix []byte, r region) ([]sessEvent, error) {
 		}
 		end, err := batch.WindowEnd(evs[j-1].t, s.gap)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		for k := i; k < j; k++ {
 			evs[k].ws, evs[k].we = evs[i].t, end
 		}
 		i = j
 	}
-	return evs, nil
+	return nil
 }
 
 // diff emits what turns the annotated rows old into news (both sorted by
