@@ -208,26 +208,18 @@ func (s *Session) pushPartition(st State, p *sessPart) error {
 			return err
 		}
 	}
-	// Apply the deltas to the state, and fold them per key to build each
-	// region's new rows from its old ones without reading them again.
+	// Fold the deltas per key; each region's new rows are its old ones
+	// (which hold every stored row the deltas can touch) plus these.
 	net := map[string]*sessEvent{}
 	var changed []*sessEvent
 	for _, d := range p.deltas {
 		s.scr = s.timeKey(s.scr, p.prefix, d.t)
 		s.scr = state.AppendKeys(s.scr, s.in, d.row, nil)
-		key := append([]byte(nil), s.scr...)
-		before, after, err := addCount(st, key, d.sign, s.in, d.row, &s.scr)
-		if err != nil {
-			return err
-		}
-		e := net[string(key)]
+		e := net[string(s.scr)]
 		if e == nil {
-			e = &sessEvent{key: key, t: d.t, row: d.row}
-			net[string(key)] = e
+			e = &sessEvent{key: append([]byte(nil), s.scr...), t: d.t, row: d.row}
+			net[string(e.key)] = e
 			changed = append(changed, e)
-		}
-		if before == 0 && after > 0 {
-			e.row = d.row // the representation now stored
 		}
 		e.count += d.sign
 	}
@@ -243,6 +235,9 @@ func (s *Session) pushPartition(st State, p *sessPart) error {
 		if err != nil {
 			return err
 		}
+		if err := s.store(st, news, in); err != nil {
+			return err
+		}
 		if err := s.annotate(news); err != nil {
 			return err
 		}
@@ -253,9 +248,32 @@ func (s *Session) pushPartition(st State, p *sessPart) error {
 	return nil
 }
 
+// store writes the new counts of the changed keys (sorted) to the state:
+// their rows in news (sorted by key), or a delete for those gone.
+func (s *Session) store(st State, news []sessEvent, changed []*sessEvent) error {
+	j := 0
+	for _, c := range changed {
+		for j < len(news) && bytes.Compare(news[j].key, c.key) < 0 {
+			j++
+		}
+		if j < len(news) && bytes.Equal(news[j].key, c.key) {
+			s.scr = appendCounted(s.scr[:0], news[j].count, s.in, news[j].row)
+			if err := st.Set(c.key, s.scr); err != nil {
+				return err
+			}
+			continue
+		}
+		if err := st.Delete(c.key); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // apply returns the rows old (sorted by key) with the net count changes
-// of changed (sorted by key) applied. A row keeps its stored
-// representation when it was stored already.
+// of changed (sorted by key) applied; a count going negative (a delete of
+// a row not held) is an error. A row keeps its stored representation when
+// it was stored already.
 func (s *Session) apply(old []sessEvent, changed []*sessEvent) ([]sessEvent, error) {
 	out := make([]sessEvent, 0, len(old)+len(changed))
 	j := 0

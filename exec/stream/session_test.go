@@ -4,8 +4,10 @@ import (
 	"fmt"
 	"math/rand"
 	"sort"
+	"strings"
 	"testing"
 
+	"github.com/streamsql/streamsql/exec"
 	"github.com/streamsql/streamsql/exec/batch"
 	"github.com/streamsql/streamsql/state"
 	"github.com/streamsql/streamsql/types"
@@ -144,5 +146,17 @@ func TestSessionWatermark(t *testing.T) {
 	}
 	if wms, _ := op.OnWatermark(e.ctx, 0, Watermark{Col: 2, Val: types.NewString("a")}, got.apply); len(wms) != 0 {
 		t.Fatalf("other watermark: %+v", wms)
+	}
+}
+
+// TestSessionDeleteMissing checks that a delete of a row the operator
+// does not hold fails (XX000) instead of corrupting its state.
+func TestSessionDeleteMissing(t *testing.T) {
+	e := newEnv(t, 2)
+	op := NewSession(9, sessTypes, 1, []int{0}, 10_000_000)
+	got := newMset(op.Types())
+	row := []types.Datum{types.NewInt(1), {I: 0}, types.NewString("x")}
+	if err := op.Push(e.ctx, 0, chunkOf(sessTypes, [][]types.Datum{row}, []exec.Op{exec.OpDelete}), got.apply); err == nil || !strings.Contains(err.Error(), "not in the operator's state") {
+		t.Fatalf("delete of a missing row: %v", err)
 	}
 }
