@@ -30,7 +30,9 @@ import (
 // Batch: batch.NewSession. Views: stream.Session, which keeps its input
 // in a state table and re-annotates the rows of the sessions a change
 // touches; with a watermark on the time column it emits one on window_end
-// and deletes the state of closed sessions.
+// and deletes the state of closed sessions. Views project the columns not
+// used above the window away below it (narrowSession), and EMIT ON WINDOW
+// CLOSE over sessions closes on window_end (eowcGroup).
 
 // SessionWindow annotates each row of In with its session's bounds.
 type SessionWindow struct {
