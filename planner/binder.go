@@ -46,6 +46,9 @@ type Binder struct {
 	// operation: its untyped NULL outputs stay unknown for the set
 	// operation to resolve, as in PostgreSQL.
 	setLeaf bool
+	// sessionGroupBy is the GROUP BY of the SELECT whose FROM is being
+	// bound: it keys a SESSION window without PARTITION BY.
+	sessionGroupBy *ast.GroupByClause
 }
 
 type cteDef struct {
@@ -354,7 +357,10 @@ func (b *Binder) bindSelect(s *ast.SelectStmt, parent *scope) (*Query, error) {
 	var node Node
 	sc := &scope{parent: parent}
 	if s.From != nil && s.From.TableRefs != nil {
+		outerGroupBy := b.sessionGroupBy
+		b.sessionGroupBy = s.GroupBy
 		n, cols, hidden, err := b.bindFrom(s.From.TableRefs, parent)
+		b.sessionGroupBy = outerGroupBy
 		if err != nil {
 			return nil, err
 		}

@@ -182,6 +182,8 @@ func planHasOuter(n Node) bool {
 		return planHasOuter(x.L) || planHasOuter(x.R)
 	case *HopWindow:
 		return planHasOuter(x.In)
+	case *SessionWindow:
+		return planHasOuter(x.In)
 	}
 	return true
 }

@@ -245,6 +245,9 @@ func explain(sb *strings.Builder, n Node, depth int) {
 	case *HopWindow:
 		fmt.Fprintf(sb, "%sHop slide %dus size %dus offset %dus on #%d\n", ind, x.Slide, x.Size, x.Offset, x.TimeCol)
 		explain(sb, x.In, depth+1)
+	case *SessionWindow:
+		fmt.Fprintf(sb, "%s%s\n", ind, x.describe())
+		explain(sb, x.In, depth+1)
 	case *SetOp:
 		fmt.Fprintf(sb, "%sSetOp %d all=%v\n", ind, x.Kind, x.All)
 		explain(sb, x.L, depth+1)

@@ -115,6 +115,8 @@ func (o *optimizer) push(n Node, conds []exec.Expr) Node {
 		w := *x
 		w.In = o.push(x.In, nil)
 		return withFilter(&w, conds)
+	case *SessionWindow:
+		return o.pushSession(x, conds)
 	case *HopWindow:
 		// Conditions on the input's columns hold before the expansion too.
 		nIn := len(x.In.Schema())

@@ -104,6 +104,12 @@ func (p *PhysBuilder) Build(n Node) (exec.Operator, error) {
 			return nil, err
 		}
 		return batch.NewHop(in, x.TimeCol, x.Slide, x.Size, x.Offset), nil
+	case *SessionWindow:
+		in, err := p.Build(x.In)
+		if err != nil {
+			return nil, err
+		}
+		return batch.NewSession(in, x.TimeCol, x.Keys, x.Gap), nil
 	case *Window:
 		in, err := p.Build(x.In)
 		if err != nil {

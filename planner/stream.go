@@ -249,7 +249,7 @@ func (sb *streamBuilder) build(n Node, parent *StreamNode, port int) error {
 		sb.g.Consts = append(sb.g.Consts, ConstLeaf{Rows: rows, Types: colTypes(x.Cols), Node: nd})
 		return nil
 	case *Project:
-		in, exprs := sb.liftSubqueries(x.In, x.Exprs)
+		in, exprs := narrowSession(sb.liftSubqueries(x.In, x.Exprs))
 		if err := checkExprs(exprs...); err != nil {
 			return err
 		}
@@ -371,6 +371,8 @@ func (sb *streamBuilder) build(n Node, parent *StreamNode, port int) error {
 		op := stream.NewHop(colTypes(x.In.Schema()), x.TimeCol, x.Slide, x.Size, x.Offset)
 		nd := sb.attach(op, fmt.Sprintf("HopWindow time col %d slide %dus size %dus offset %dus", x.TimeCol, x.Slide, x.Size, x.Offset), 0, parent, port)
 		return sb.build(x.In, nd, 0)
+	case *SessionWindow:
+		return sb.buildSession(x, parent, port)
 	case *Window:
 		return notIncremental("a window function")
 	}
@@ -379,6 +381,7 @@ func (sb *streamBuilder) build(n Node, parent *StreamNode, port int) error {
 
 func (sb *streamBuilder) buildAgg(x *Aggregate, parent *StreamNode, port int) error {
 	exprs, groupCols, specs := aggInput(x)
+	in, exprs := narrowSession(x.In, exprs)
 	if err := checkExprs(exprs...); err != nil {
 		return err
 	}
@@ -400,7 +403,7 @@ func (sb *streamBuilder) buildAgg(x *Aggregate, parent *StreamNode, port int) er
 	}
 	emit := "retract"
 	if sb.eowc && !sb.eowcDone {
-		if g := windowGroup(x.Groups); g >= 0 {
+		if g := eowcGroup(x); g >= 0 {
 			op.SetEmitOnWindowClose(g) // group expressions come first in the input
 			sb.eowcDone = true
 			emit = "append-only, emit on window close"
@@ -411,7 +414,7 @@ func (sb *streamBuilder) buildAgg(x *Aggregate, parent *StreamNode, port int) er
 		sb.g.Initial = append(sb.g.Initial, nd)
 	}
 	proj := sb.attach(stream.NewProject(exprs), "Project "+exprList(exprs), 0, nd, 0)
-	return sb.build(x.In, proj, 0)
+	return sb.build(in, proj, 0)
 }
 
 func (sb *streamBuilder) buildJoin(j *Join, parent *StreamNode, port int) error {

@@ -25,7 +25,7 @@ import (
 // Sizes and offsets are interval constants without months (a day counts as
 // 24 hours); rows whose time is NULL are dropped. A HOP row appears in the
 // size/slide windows containing it; size must be a multiple of slide
-// (22023 otherwise). SESSION is rejected (0A000).
+// (22023 otherwise). SESSION is the SessionWindow node (session_window.go).
 //
 // TUMBLE is a Filter (time IS NOT NULL) and a Project computing the window
 // bounds, so filters push through it and views maintain it as a plain
@@ -50,13 +50,15 @@ func (n *HopWindow) Schema() []Column { return n.Cols }
 func (b *Binder) bindWindowTVF(w *sql.WindowTVF, parent *scope) (Node, []Column, error) {
 	kind := strings.ToLower(w.Kind)
 	upper := strings.ToUpper(kind)
-	if kind == "session" {
-		return nil, nil, types.Errorf(types.CodeFeatureNotSupported,
-			"window table function SESSION is not supported; use GROUP BY with a window function or TUMBLE/HOP")
-	}
-	if kind != "tumble" && kind != "hop" {
+	if kind != "tumble" && kind != "hop" && kind != "session" {
 		return nil, nil, types.Errorf(types.CodeUndefinedFunction, "window table function %s does not exist", upper)
 	}
+	if w.PartitionBy != nil && kind != "session" {
+		return nil, nil, types.Errorf(types.CodeSyntaxError, "PARTITION BY is only allowed in SESSION, not in %s", upper)
+	}
+	// The enclosing SELECT's GROUP BY keys SESSION, unless its input is
+	// a subquery (whose own GROUP BY must not).
+	groupBy := b.sessionGroupBy
 	// Bind the input.
 	var in Node
 	var inCols []Column
@@ -114,6 +116,9 @@ func (b *Binder) bindWindowTVF(w *sql.WindowTVF, parent *scope) (Node, []Column,
 			return nil, nil, types.Errorf(types.CodeDuplicateColumn,
 				"column %q of the input of %s conflicts with the window column it adds", c.Name, upper)
 		}
+	}
+	if kind == "session" {
+		return b.bindSessionWindow(w, in, inCols, tc, alias, groupBy, parent)
 	}
 	// The interval arguments.
 	names := []string{"size", "offset"}

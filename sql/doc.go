@@ -23,6 +23,7 @@
 //	__pg_distinct_on(e1, ...)      AsDistinctOn SELECT DISTINCT ON (e1, ...)
 //	__pg_filter(cond)              AsFilter     agg(...) FILTER (WHERE cond), appended as last argument
 //	__pg_window('kind', col, ...)  AsWindowTVF  TUMBLE/HOP/SESSION table functions in FROM
+//	__pg_partition_by(k, ...)      AsWindowTVF  its last argument for SESSION(rel PARTITION BY k, ...)
 //	__pg_table_func('f', args...)  AsTableFunc  other functions in FROM (generate_series(1, 3) AS g(n))
 //	__pg_col_aliases('a', ...)     AsColumnAliases  FROM rel AS x(a, ...)
 //	__pg_op('op', l, r)            AsOperator   l -> r, l ->> r, #> #>> @> <@ ? ?| ?& (jsonb)

@@ -30,6 +30,7 @@ const (
 	MarkerWindowAgg     = "__pg_wagg"
 	MarkerSymmetric     = "__pg_symmetric"
 	MarkerDistinctArg   = "__pg_distinct"
+	MarkerPartitionBy   = "__pg_partition_by"
 	markerPrefix        = "__pg_"
 )
 
@@ -200,11 +201,17 @@ type WindowTVF struct {
 	Args []ast.ExprNode
 	// Alias is the alias of the window relation (default: the kind).
 	Alias string
+	// PartitionBy are the partition keys of SESSION(rel PARTITION BY k1,
+	// k2, col, gap), nil without PARTITION BY.
+	PartitionBy []ast.ExprNode
 }
 
 // AsWindowTVF decodes a window table function. The rewriter emits
 //
 //	(SELECT * FROM rel WHERE __pg_window('kind', col, args...)) AS alias
+//
+// with a last argument __pg_partition_by(k1, ...) for SESSION(rel
+// PARTITION BY k1, ..., col, gap).
 //
 // tbl may be the *ast.TableSource holding that derived table, or the
 // *ast.SelectStmt itself (then Alias is empty).
@@ -231,6 +238,12 @@ func AsWindowTVF(tbl ast.ResultSetNode) (*WindowTVF, bool) {
 		return nil, false
 	}
 	w := &WindowTVF{Kind: kind, TimeCol: col.Name.Name.O, Args: f.Args[2:], Alias: alias}
+	if n := len(w.Args); n > 0 {
+		if p, ok := markerCall(w.Args[n-1], MarkerPartitionBy); ok {
+			w.PartitionBy = p.Args
+			w.Args = w.Args[:n-1]
+		}
+	}
 	in := sel.From.TableRefs.Left
 	if ts, ok := in.(*ast.TableSource); ok {
 		in = ts.Source

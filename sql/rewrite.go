@@ -1587,6 +1587,34 @@ func (r *rewriter) windowTVF(items []item, i int, kind string, pos int) int {
 	if len(input) > 0 && input[0].is("table") {
 		input = input[1:]
 	}
+	// SESSION(rel PARTITION BY k1, k2, ..., col, gap): the keys run up to
+	// the last two arguments.
+	var partKeys [][]item
+	for k := 1; k+1 < len(input); k++ {
+		if input[k].is("partition") && input[k+1].is("by") {
+			if k+2 >= len(input) || len(args) < 3 {
+				r.fail(errNear(r.text, input[k+1].tok))
+				return len(items)
+			}
+			partKeys = append(partKeys, input[k+2:])
+			partKeys = append(partKeys, args[1:len(args)-2]...)
+			input = input[:k]
+			args = append([][]item{input}, args[len(args)-2:]...)
+			break
+		}
+	}
+	if len(partKeys) == 1 && len(partKeys[0]) == 1 && partKeys[0][0].isParen() {
+		// PARTITION BY (k1, k2)
+		pk := partKeys[0][0].kids
+		partKeys = nil
+		start := 0
+		for k := 0; k <= len(pk); k++ {
+			if k == len(pk) || pk[k].isP(",") {
+				partKeys = append(partKeys, pk[start:k])
+				start = k + 1
+			}
+		}
+	}
 	timeCol := args[1]
 	if len(timeCol) == 2 && timeCol[0].is("descriptor") && timeCol[1].isParen() {
 		timeCol = timeCol[1].kids
@@ -1619,6 +1647,22 @@ func (r *rewriter) windowTVF(items []item, i int, kind string, pos int) int {
 		}
 		r.emit(",", pos)
 		r.seq(a)
+	}
+	if partKeys != nil {
+		r.emit(",", pos)
+		r.emitW(MarkerPartitionBy, pos)
+		r.emit("(", pos)
+		for k, a := range partKeys {
+			if len(a) == 0 {
+				r.fail(errNear(r.text, g.close))
+				return len(items)
+			}
+			if k > 0 {
+				r.emit(",", pos)
+			}
+			r.seq(a)
+		}
+		r.emit(")", pos)
 	}
 	r.emit(")", pos)
 	r.emit(")", g.close.Pos)

@@ -1,6 +1,7 @@
 package sql
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/pingcap/tidb/pkg/parser"
@@ -178,6 +179,9 @@ func TestDecoders(t *testing.T) {
 		{"SELECT * FROM TABLE(TUMBLE(TABLE bids, DESCRIPTOR(ts), INTERVAL '5' MINUTES)) w", "tumble", "bids", "ts", "w", 1},
 		{"SELECT * FROM session((SELECT * FROM bids) , \"Ts\", INTERVAL '10 seconds') s", "session", "", "Ts", "s", 1},
 		{"SELECT * FROM x JOIN tumble(bids, ts, INTERVAL '5' MINUTE) AS w ON true", "tumble", "bids", "ts", "w", 1},
+		{"SELECT * FROM SESSION(bid PARTITION BY bidder, date_time, INTERVAL '10' SECOND)", "session", "bid", "date_time", "session", 1},
+		{"SELECT * FROM SESSION(bid PARTITION BY a, b, ts, INTERVAL '10' SECOND) s", "session", "bid", "ts", "s", 1},
+		{"SELECT * FROM TABLE(SESSION(TABLE bid PARTITION BY (a, b), DESCRIPTOR(ts), INTERVAL '10' SECOND))", "session", "bid", "ts", "session", 1},
 	} {
 		sel := mustQuery(t, tc.q).Node.(*ast.SelectStmt)
 		var src ast.ResultSetNode = sel.From.TableRefs.Left
@@ -191,6 +195,19 @@ func TestDecoders(t *testing.T) {
 		}
 		if w.Kind != tc.kind || w.TimeCol != tc.col || w.Alias != tc.alias || len(w.Args) != tc.nargs {
 			t.Errorf("%s: %+v", tc.q, w)
+		}
+		var keys []string
+		for _, k := range w.PartitionBy {
+			keys = append(keys, restore(t, k))
+		}
+		wantKeys := ""
+		if strings.Contains(tc.q, "PARTITION BY bidder") {
+			wantKeys = "`bidder`"
+		} else if strings.Contains(tc.q, "PARTITION BY") {
+			wantKeys = "`a`,`b`"
+		}
+		if strings.Join(keys, ",") != wantKeys {
+			t.Errorf("%s: partition keys %v, want %s", tc.q, keys, wantKeys)
 		}
 		if tn, ok := w.Input.(*ast.TableName); ok {
 			if tn.Name.O != tc.input {

@@ -1,7 +1,7 @@
 // Package stream implements the incremental operators that maintain
 // materialized views: Filter, Project, UnionAll, HashAgg, HashJoin,
-// Distinct, TopN, Materialize and LateFilter, plus MaterializedScan, the
-// batch operator that reads a view back.
+// Distinct, TopN, Session, Materialize and LateFilter, plus
+// MaterializedScan, the batch operator that reads a view back.
 //
 // # Delta model
 //
@@ -43,6 +43,7 @@
 //	HashJoin     id | vnode(key) | side byte | key | row      → count ++ matches ++ row
 //	TopN         id | vnode(group) | group | 0x00 | sortkey | row → count ++ row   (input multiset)
 //	             id | vnode(group) | group | 0x01 | sortkey | row → count ++ row   (emitted window)
+//	Session      id | vnode(partition) | partition | time | row → count ++ row
 //
 // A delete of a row an operator does not hold fails with SQLSTATE XX000:
 // it can only come from a bug or corrupted state, never from user input.

@@ -32,6 +32,9 @@ import (
 //     key column, state below the smaller one is deleted and that
 //     watermark holds on both key columns of the output. Other join kinds
 //     drop watermarks (interval-join cleanup is future work).
+//   - Session: a watermark W on the time column deletes the state of the
+//     sessions ending at or below it and holds as W + 1µs on window_end;
+//     watermarks on partition columns pass through.
 //   - Every other operator drops watermarks.
 //
 // Operators keep watermarks in memory only: after a restart they start

@@ -141,7 +141,7 @@ func TestWindowTVFErrors(t *testing.T) {
 		{"SELECT * FROM HOP(t, ts, INTERVAL '7 seconds', INTERVAL '1 minute')", "22023", "not a multiple"},
 		{"SELECT * FROM HOP(t, ts, INTERVAL '0 seconds', INTERVAL '1 minute')", "22023", "must be positive"},
 		{"SELECT * FROM HOP(t, ts, INTERVAL '2 minutes', INTERVAL '1 minute')", "22023", "not a multiple"},
-		{"SELECT * FROM SESSION(t, ts, INTERVAL '1 minute')", "0A000", "SESSION"},
+		{"SELECT * FROM SESSION(t, ts, INTERVAL '0 minutes')", "22023", "gap of SESSION must be positive"},
 		{"SELECT * FROM TUMBLE(nosuch, ts, INTERVAL '1 minute')", "42P01", "nosuch"},
 		{"SELECT * FROM TUMBLE((SELECT ts AS window_start FROM t), window_start, INTERVAL '1 minute')", "42701", "window_start"},
 	} {
