@@ -163,8 +163,11 @@ func (c *ReadCache) lookup(key []byte) (v cachedValue, known bool) {
 	}
 }
 
-// putLocked records key → v (v.v is owned by the cache afterwards).
-func (c *ReadCache) putLocked(key []byte, v cachedValue) {
+// putLocked records key → v (v.v is owned by the cache afterwards). A
+// write to a table that is not complete only updates a key already
+// cached: blind writes (an append-only view's rows) would fill the cache
+// with keys nobody reads.
+func (c *ReadCache) putLocked(key []byte, v cachedValue, write bool) {
 	tc := c.table(key, true)
 	if tc == nil {
 		return
@@ -183,11 +186,14 @@ func (c *ReadCache) putLocked(key []byte, v cachedValue) {
 		}
 	} else {
 		k := string(key)
-		if old, ok := tc.points[k]; ok {
+		old, ok := tc.points[k]
+		if ok {
 			delta -= int64(len(k) + len(old.v) + cacheEntryOverhead)
 		}
-		tc.points[k] = v
-		delta += int64(len(k) + len(v.v) + cacheEntryOverhead)
+		if ok || !write {
+			tc.points[k] = v
+			delta += int64(len(k) + len(v.v) + cacheEntryOverhead)
+		}
 	}
 	tc.bytes += delta
 	c.bytes += delta
@@ -259,7 +265,7 @@ func (cb *CachedBatch) Get(key []byte) ([]byte, bool, error) {
 			}
 		}
 		cb.c.mu.Lock()
-		cb.c.putLocked(key, v)
+		cb.c.putLocked(key, v, false)
 		cb.c.mu.Unlock()
 	}
 	if !v.found {
@@ -275,7 +281,7 @@ func (cb *CachedBatch) Set(key, value []byte) error {
 		return err
 	}
 	cb.c.mu.Lock()
-	cb.c.putLocked(key, cachedValue{v: append([]byte(nil), value...), found: true})
+	cb.c.putLocked(key, cachedValue{v: append([]byte(nil), value...), found: true}, true)
 	cb.c.mu.Unlock()
 	return nil
 }
@@ -286,7 +292,7 @@ func (cb *CachedBatch) Delete(key []byte) error {
 		return err
 	}
 	cb.c.mu.Lock()
-	cb.c.putLocked(key, cachedValue{})
+	cb.c.putLocked(key, cachedValue{}, true)
 	cb.c.mu.Unlock()
 	return nil
 }

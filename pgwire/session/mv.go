@@ -337,9 +337,10 @@ func (s *session) prepareView(x *sql.CreateView) (*catalog.Relation, *planner.St
 	}
 	sort.Slice(rel.DependsOn, func(i, j int) bool { return rel.DependsOn[i] < rel.DependsOn[j] })
 	e.pendingNames[x.Name] = rel.ID
-	// The view's tables are new and empty, and every write to them goes
-	// through the state cache.
-	e.stateCache.MarkComplete(append([]uint32{rel.ID}, rel.StateIDs...)...)
+	// The operators' state tables are new and empty, and every write to
+	// them goes through the state cache. The view's own rows are not kept
+	// in memory: an append-only view only writes them.
+	e.stateCache.MarkComplete(rel.StateIDs...)
 	return rel, g, e.newReadView(), nil
 }
 
