@@ -43,7 +43,7 @@ func TestNexmarkViewsEqualBatch(t *testing.T) {
 		}
 	}
 	var views []string
-	for _, q := range []string{"q0", "q1", "q2", "q3", "q4", "q5", "q7", "q8", "q9", "q14", "q15", "q16", "q17", "q18", "q19", "q20", "q21", "q22"} {
+	for _, q := range []string{"q0", "q1", "q2", "q3", "q4", "q5", "q6", "q7", "q8", "q9", "q14", "q15", "q16", "q17", "q18", "q19", "q20", "q21", "q22"} {
 		if _, err := c.Exec(ctx, nexmarkQueries[q]); err != nil {
 			var pe *pgconn.PgError
 			if errors.As(err, &pe) && pe.Code == "0A000" {
