@@ -224,9 +224,12 @@ func breakTies(perm []int, cols []*exec.Vec, keys []SortKey) {
 }
 
 // TieKey appends the key that orders rows tying on a window's sort keys:
-// the memcomparable encoding of every column, ascending.
+// the row's value encoding (state.AppendRow). The order it gives is
+// arbitrary but depends only on the values; stream.TopN and
+// stream.OverWindow key their state by sort key then this encoding, so they
+// order ties the same way.
 func TieKey(buf []byte, ts []types.T, row []types.Datum) []byte {
-	return state.AppendKeys(buf, ts, row, nil)
+	return state.AppendRow(buf, ts, row)
 }
 
 // evaluate computes every function over the rows of w.st in w.perm order

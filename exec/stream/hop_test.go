@@ -102,7 +102,7 @@ func naiveTopNRank(ts []types.T, rows [][]types.Datum, groups []int, order []bat
 		for _, o := range order {
 			b = state.AppendKeyNulls(b, ts[o.Col], r[o.Col], o.Desc, !o.NullsFirst)
 		}
-		return string(state.AppendRow(batch.TieKey(b, ts, r), ts, r))
+		return string(state.AppendRow(b, ts, r))
 	}
 	var out [][]types.Datum
 	for _, rs := range byGroup {

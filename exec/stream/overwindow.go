@@ -19,12 +19,12 @@ import (
 // State (table stateID), with gp = stateID | vnode(partition) |
 // memcmp(partition):
 //
-//	gp | sortkey | tiekey | state.AppendRow(row) → uvarint count ++ state.AppendRow(row)
+//	gp | sortkey | batch.TieKey(row) → uvarint count ++ state.AppendRow(row)
 //
 // the partition's input multiset in window order: sortkey is the
 // memcomparable encoding of the ORDER BY columns honouring direction and
-// NULL placement, tiekey is batch.TieKey (the order the batch operator
-// gives rows that tie on the ORDER BY keys). Emitted rows are not stored:
+// NULL placement; batch.TieKey (the row's value encoding) orders rows that
+// tie on them as the batch operator does, and makes the key unique. Emitted rows are not stored:
 // after each chunk, every touched partition's outputs are computed before
 // and after the chunk's changes, and the difference is emitted. Outputs
 // are a deterministic function of the partition's contents, so the "before"
@@ -147,7 +147,6 @@ func (o *OverWindow) Push(ctx *Ctx, _ int, c *exec.Chunk, emit func(*exec.Chunk)
 			o.key = state.AppendKeyNulls(o.key, o.ts[s.Col], row[s.Col], s.Desc, !s.NullsFirst)
 		}
 		o.key = batch.TieKey(o.key, o.ts, row)
-		o.key = state.AppendRow(o.key, o.ts, row)
 		key := append([]byte(nil), o.key...)
 		o.groups[g].keys = append(o.groups[g].keys, key)
 		changes = append(changes, change{g: g, key: key, sign: Sign(c, r), row: row})

@@ -15,14 +15,14 @@ import (
 // group (the top-N-per-group pattern row_number() OVER (PARTITION BY g
 // ORDER BY o) <= N, with offset 0 and limit N). Its output has the input's
 // columns: the rows in positions [offset, offset+limit) of each group's
-// order. Rows that tie on the sort keys are ordered by batch.TieKey (then
-// by their value encoding), as the batch window operator orders them, so
-// the choice among ties is deterministic and the same as in batch.
+// order. Rows that tie on the sort keys are ordered by their value encoding
+// (state.AppendRow, which is batch.TieKey), so the choice among ties is
+// deterministic and the same as the batch window operator's.
 //
 // State (table stateID), with gp = stateID | vnode(group) | memcmp(group):
 //
-//	gp | 0x00 | sortkey | tiekey | state.AppendRow(row) → uvarint count ++ state.AppendRow(row)   (input multiset)
-//	gp | 0x01 | sortkey | tiekey | state.AppendRow(row) → uvarint count ++ state.AppendRow(row)   (rows emitted)
+//	gp | 0x00 | sortkey | state.AppendRow(row) → uvarint count ++ state.AppendRow(row)   (input multiset)
+//	gp | 0x01 | sortkey | state.AppendRow(row) → uvarint count ++ state.AppendRow(row)   (rows emitted)
 //
 // sortkey is the memcomparable encoding of the ORDER BY columns honouring
 // each key's direction and NULL placement. After each chunk every touched
@@ -132,7 +132,6 @@ func (t *TopN) Push(ctx *Ctx, _ int, c *exec.Chunk, emit func(*exec.Chunk) error
 		for _, o := range t.order {
 			t.key = state.AppendKeyNulls(t.key, t.ts[o.Col], t.row[o.Col], o.Desc, !o.NullsFirst)
 		}
-		t.key = batch.TieKey(t.key, t.ts, t.row)
 		t.key = state.AppendRow(t.key, t.ts, t.row)
 		if _, _, err := addCount(ctx.State, t.key, Sign(c, r), t.ts, t.row, &t.scratch); err != nil {
 			return err

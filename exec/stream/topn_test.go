@@ -10,7 +10,7 @@ import (
 	"github.com/streamsql/streamsql/types"
 )
 
-// naiveTopN sorts each group's rows by (sort key, tie key, row encoding) and keeps
+// naiveTopN sorts each group's rows by (sort key, row encoding) and keeps
 // positions [offset, offset+limit).
 func naiveTopN(ts []types.T, rows [][]types.Datum, groups []int, order []batch.SortKey, offset, limit int64) [][]types.Datum {
 	byGroup := map[string][][]types.Datum{}
@@ -26,7 +26,7 @@ func naiveTopN(ts []types.T, rows [][]types.Datum, groups []int, order []batch.S
 		for _, o := range order {
 			b = state.AppendKeyNulls(b, ts[o.Col], r[o.Col], o.Desc, !o.NullsFirst)
 		}
-		return string(state.AppendRow(batch.TieKey(b, ts, r), ts, r))
+		return string(state.AppendRow(b, ts, r))
 	}
 	var out [][]types.Datum
 	for _, rs := range byGroup {
