@@ -3,6 +3,7 @@ package scalar
 import (
 	"bytes"
 	"regexp"
+	"regexp/syntax"
 	"unicode/utf8"
 
 	"github.com/streamsql/streamsql/exec"
@@ -86,6 +87,38 @@ type reKernelCache struct {
 	valid      bool
 	re         *regexp.Regexp
 	opts       reOpts
+	// lit is a string every match contains (nil if none is known): a
+	// text without it cannot match, which bytes.Contains tells much faster
+	// than the regexp engine, which tries every start position.
+	lit []byte
+}
+
+// mayMatch reports whether s can match the cached pattern.
+func (c *reKernelCache) mayMatch(s []byte) bool {
+	return c.lit == nil || bytes.Contains(s, c.lit)
+}
+
+// requiredLiteral returns the longest case-sensitive literal that every
+// match of the parsed pattern contains, or nil.
+func requiredLiteral(re *syntax.Regexp) []byte {
+	switch re.Op {
+	case syntax.OpLiteral:
+		if re.Flags&syntax.FoldCase != 0 {
+			return nil
+		}
+		return []byte(string(re.Rune))
+	case syntax.OpCapture:
+		return requiredLiteral(re.Sub[0])
+	case syntax.OpConcat:
+		var best []byte
+		for _, sub := range re.Sub {
+			if l := requiredLiteral(sub); len(l) > len(best) {
+				best = l
+			}
+		}
+		return best
+	}
+	return nil
 }
 
 func (c *reKernelCache) get(fn string, p, flags []byte, allowGlobal bool) (*regexp.Regexp, reOpts, error) {
@@ -101,6 +134,12 @@ func (c *reKernelCache) get(fn string, p, flags []byte, allowGlobal bool) (*rege
 		return nil, o, err
 	}
 	c.pat, c.flags, c.valid, c.re, c.opts = append(c.pat[:0], p...), append(c.flags[:0], flags...), true, re, o
+	c.lit = nil
+	if t, err := syntax.Parse(re.String(), syntax.Perl); err == nil {
+		if l := requiredLiteral(t.Simplify()); len(l) > 0 {
+			c.lit = l
+		}
+	}
 	return re, o, nil
 }
 
@@ -166,7 +205,10 @@ func init() {
 					continue
 				}
 				s := args[0].Bytes[r]
-				m := re.FindSubmatchIndex(s)
+				var m []int
+				if cache.mayMatch(s) {
+					m = re.FindSubmatchIndex(s)
+				}
 				if m == nil {
 					out.Nulls.SetNull(r)
 					continue
@@ -308,7 +350,7 @@ func init() {
 				if err != nil {
 					return err
 				}
-				out.Bool[r] = re.Match(args[0].Bytes[r])
+				out.Bool[r] = cache.mayMatch(args[0].Bytes[r]) && re.Match(args[0].Bytes[r])
 			}
 			return nil
 		}
