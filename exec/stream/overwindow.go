@@ -24,11 +24,13 @@ import (
 // the partition's input multiset in window order: sortkey is the
 // memcomparable encoding of the ORDER BY columns honouring direction and
 // NULL placement; batch.TieKey (the row's value encoding) orders rows that
-// tie on them as the batch operator does, and makes the key unique. Emitted rows are not stored:
-// after each chunk, every touched partition's outputs are computed before
-// and after the chunk's changes, and the difference is emitted. Outputs
-// are a deterministic function of the partition's contents, so the "before"
-// outputs are exactly the rows emitted earlier.
+// tie on them as the batch operator does, and makes the key unique.
+//
+// Emitted rows are not stored: after each chunk, every touched partition's
+// outputs are computed before and after the chunk's changes, and the
+// difference is emitted. Outputs are a deterministic function of the
+// partition's contents, so the "before" outputs are exactly the rows
+// emitted earlier.
 //
 // For a ROWS frame bounded on both sides (n PRECEDING .. m FOLLOWING) with
 // aggregates and value functions only, a change moves the outputs of the
@@ -57,8 +59,15 @@ type OverWindow struct {
 }
 
 type owGroup struct {
-	gp   []byte
-	keys [][]byte // full state keys of the rows changed, in chunk order
+	gp      []byte
+	changes []owChange // in chunk order
+}
+
+// owChange is one input row of a chunk: its full state key and sign.
+type owChange struct {
+	key  []byte
+	sign int64
+	row  []types.Datum
 }
 
 // NewOverWindow returns an OverWindow over rows of types ts evaluating
@@ -82,9 +91,10 @@ func NewOverWindow(stateID uint32, ts []types.T, part []int, order []batch.SortK
 }
 
 // boundedReach returns r ≥ 0 when every function's output at a position
-// depends only on the rows within r positions of it (ROWS frames with
-// offset bounds on both sides, lag/lead with constant offsets are not
-// known here, so they count as unbounded), else -1.
+// depends only on the rows within r positions of it (aggregates and
+// first/last/nth_value over ROWS frames bounded on both sides), else -1.
+// Ranking functions depend on every earlier row; lag and lead count as
+// unbounded because their offsets are arguments.
 func boundedReach(funcs []batch.WindowFunc) int64 {
 	r := int64(0)
 	for _, f := range funcs {
@@ -120,13 +130,6 @@ func (o *OverWindow) Push(ctx *Ctx, _ int, c *exec.Chunk, emit func(*exec.Chunk)
 	o.out.start(emit)
 	clear(o.index)
 	o.groups = o.groups[:0]
-	type change struct {
-		g    int
-		key  []byte
-		sign int64
-		row  []types.Datum
-	}
-	changes := make([]change, 0, n)
 	for k := 0; k < n; k++ {
 		r := c.Row(k)
 		o.pd = colsOf(c, r, o.part, o.pd)
@@ -147,9 +150,7 @@ func (o *OverWindow) Push(ctx *Ctx, _ int, c *exec.Chunk, emit func(*exec.Chunk)
 			o.key = state.AppendKeyNulls(o.key, o.ts[s.Col], row[s.Col], s.Desc, !s.NullsFirst)
 		}
 		o.key = batch.TieKey(o.key, o.ts, row)
-		key := append([]byte(nil), o.key...)
-		o.groups[g].keys = append(o.groups[g].keys, key)
-		changes = append(changes, change{g: g, key: key, sign: Sign(c, r), row: row})
+		o.groups[g].changes = append(o.groups[g].changes, owChange{key: append([]byte(nil), o.key...), sign: Sign(c, r), row: row})
 	}
 	for gi := range o.groups {
 		g := &o.groups[gi]
@@ -157,19 +158,16 @@ func (o *OverWindow) Push(ctx *Ctx, _ int, c *exec.Chunk, emit func(*exec.Chunk)
 		if err != nil {
 			return err
 		}
-		before, err := o.outputs(ctx.State, g.gp, lo, hi)
+		before, err := o.outputs(ctx.State, lo, hi)
 		if err != nil {
 			return err
 		}
-		for _, ch := range changes {
-			if ch.g != gi {
-				continue
-			}
+		for _, ch := range g.changes {
 			if _, _, err := addCount(ctx.State, ch.key, ch.sign, o.ts, ch.row, &o.scratch); err != nil {
 				return err
 			}
 		}
-		after, err := o.outputs(ctx.State, g.gp, lo, hi)
+		after, err := o.outputs(ctx.State, lo, hi)
 		if err != nil {
 			return err
 		}
@@ -193,13 +191,13 @@ func (o *OverWindow) span(st State, g *owGroup) ([]byte, []byte, error) {
 	if o.reach < 0 {
 		return lo, hi, nil
 	}
-	first, last := g.keys[0], g.keys[0]
-	for _, k := range g.keys[1:] {
-		if bytes.Compare(k, first) < 0 {
-			first = k
+	first, last := g.changes[0].key, g.changes[0].key
+	for _, ch := range g.changes[1:] {
+		if bytes.Compare(ch.key, first) < 0 {
+			first = ch.key
 		}
-		if bytes.Compare(k, last) > 0 {
-			last = k
+		if bytes.Compare(ch.key, last) > 0 {
+			last = ch.key
 		}
 	}
 	need := 2*o.reach + 1
@@ -247,7 +245,7 @@ func (o *OverWindow) span(st State, g *owGroup) ([]byte, []byte, error) {
 
 // outputs evaluates the functions over the partition rows in [lo, hi) and
 // returns the output rows, each encoded with state.AppendRow.
-func (o *OverWindow) outputs(st State, gp, lo, hi []byte) ([][]byte, error) {
+func (o *OverWindow) outputs(st State, lo, hi []byte) ([][]byte, error) {
 	it, err := st.NewIter(lo, hi)
 	if err != nil {
 		return nil, err
