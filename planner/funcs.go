@@ -36,6 +36,11 @@ func (b *Binder) bindFuncCall(x *ast.FuncCallExpr, sc *scope, ctx *exprCtx) (exe
 		return b.param(n)
 	}
 	if op, l, r, ok := sql.AsOperator(x); ok {
+		if op == "[]" {
+			if e, ok, err := b.bindArraySubscript(l, r, sc, ctx); ok || err != nil {
+				return e, err
+			}
+		}
 		lv, err := b.bindExpr(l, sc, ctx)
 		if err != nil {
 			return nil, err
@@ -75,6 +80,12 @@ func (b *Binder) bindFuncCall(x *ast.FuncCallExpr, sc *scope, ctx *exprCtx) (exe
 		args[i] = v
 	}
 	switch name {
+	case "regexp_match", "regexp_matches", "regexp_split_to_array", "string_to_array":
+		e := types.Errorf(types.CodeFeatureNotSupported, "arrays are not supported: %s() returns an array", name)
+		if _, ok := scalar.SubscriptedArrayFuncs[name]; ok {
+			e.Hint = fmt.Sprintf("Subscript the result to get one element, as in (%s(...))[1].", name)
+		}
+		return nil, e
 	case "pg_typeof":
 		// PostgreSQL returns regtype; its text form is the type's name.
 		if len(args) == 1 {
@@ -1104,4 +1115,45 @@ func (b *Binder) bindTableFunc(tf *sql.TableFunc, parent *scope) (Node, []Column
 	}
 	cols := []Column{{Name: col, Table: alias, Type: t}}
 	return &TableFunc{Name: tf.Name, Args: args, Cols: cols}, cols, nil
+}
+
+// bindArraySubscript binds (f(args))[n] where f is an array-returning
+// function listed in scalar.SubscriptedArrayFuncs: there are no array
+// values, so the call and its subscript become one scalar function
+// returning the element. ok is false for other subscripted expressions.
+func (b *Binder) bindArraySubscript(l, r ast.ExprNode, sc *scope, ctx *exprCtx) (exec.Expr, bool, error) {
+	for {
+		p, ok := l.(*ast.ParenthesesExpr)
+		if !ok {
+			break
+		}
+		l = p.Expr
+	}
+	f, ok := l.(*ast.FuncCallExpr)
+	if !ok || (f.Schema.L != "" && f.Schema.L != "pg_catalog") {
+		return nil, false, nil
+	}
+	internal, ok := scalar.SubscriptedArrayFuncs[f.FnName.L]
+	if !ok {
+		return nil, false, nil
+	}
+	args := make([]exec.Expr, 0, len(f.Args)+1)
+	for _, a := range append(append([]ast.ExprNode(nil), f.Args...), r) {
+		v, err := b.bindExpr(a, sc, ctx)
+		if err != nil {
+			return nil, true, err
+		}
+		args = append(args, v)
+	}
+	if len(scalar.Overloads(internal)) > 0 {
+		if _, _, err := resolveOp(internal, args); err != nil {
+			ts := make([]string, len(args)-1)
+			for i, a := range args[:len(args)-1] {
+				ts[i] = regtypeName(a.Type())
+			}
+			return nil, true, types.Errorf(types.CodeUndefinedFunction, "function %s(%s) does not exist", f.FnName.L, strings.Join(ts, ", "))
+		}
+	}
+	e, err := b.callFunc(internal, args)
+	return e, true, err
 }

@@ -64,7 +64,7 @@ type IDAlloc func() (uint32, error)
 // notIncremental is the error for query shapes views cannot maintain.
 func notIncremental(what string) error {
 	e := types.Errorf(types.CodeFeatureNotSupported, "%s is not supported in a materialized view", what)
-	e.Hint = "Incremental maintenance supports projections, filters, joins, GROUP BY aggregates, DISTINCT, UNION ALL and ORDER BY ... LIMIT."
+	e.Hint = "Incremental maintenance supports projections, filters, joins, GROUP BY aggregates, DISTINCT, UNION ALL, window functions and ORDER BY ... LIMIT."
 	return e
 }
 
@@ -374,7 +374,7 @@ func (sb *streamBuilder) build(n Node, parent *StreamNode, port int) error {
 	case *SessionWindow:
 		return sb.buildSession(x, parent, port)
 	case *Window:
-		return notIncremental("a window function")
+		return sb.buildOverWindow(x, parent, port)
 	}
 	return notIncremental(fmt.Sprintf("plan node %T", n))
 }

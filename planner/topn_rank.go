@@ -23,8 +23,8 @@ import (
 //
 // Only row_number() is handled: rank() and dense_rank() give ties the same
 // number, which TopN does not model. Rows that tie on the ORDER BY keys get
-// numbers in TopN's deterministic tie order, which can differ from the
-// (unspecified) order of the batch query.
+// numbers in the deterministic tie order TopN shares with the batch window
+// operator (batch.TieKey).
 func (sb *streamBuilder) buildTopNRank(x *Filter, parent *StreamNode, port int) (bool, error) {
 	w, ok := x.In.(*Window)
 	if !ok || len(w.Calls) != 1 || w.Calls[0].Name != "row_number" || len(w.Calls[0].OrderBy) == 0 {

@@ -26,7 +26,9 @@
 //	__pg_partition_by(k, ...)      AsWindowTVF  its last argument for SESSION(rel PARTITION BY k, ...)
 //	__pg_table_func('f', args...)  AsTableFunc  other functions in FROM (generate_series(1, 3) AS g(n))
 //	__pg_col_aliases('a', ...)     AsColumnAliases  FROM rel AS x(a, ...)
-//	__pg_op('op', l, r)            AsOperator   l -> r, l ->> r, #> #>> @> <@ ? ?| ?& (jsonb)
+//	__pg_op('op', l, r)            AsOperator   l -> r, l ->> r, #> #>> @> <@ ? ?| ?& (jsonb), l ~* r, l !~* r;
+//	                                            a[i] as op '[]' (the binder turns (regexp_match(s, p))[n]
+//	                                            and other subscripted array functions into one scalar call)
 //	__pg_concat(a, ...)            (by name)    the function concat(a, ...); TiDB's concat(a, b) is a || b
 //	max(__pg_wagg('f', args...))  AsWindowAgg  f(args) OVER (...) for string_agg, bool_and, bool_or, every, array_agg
 //	__pg_symmetric(lo)             AsSymmetric  x BETWEEN SYMMETRIC lo AND hi (the low bound)

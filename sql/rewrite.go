@@ -726,7 +726,7 @@ func (r *rewriter) op(items []item, i int) int {
 	case "!~":
 		r.emitW("not", t.Pos)
 		r.emitW("regexp", t.Pos)
-	case "->", "->>", "#>", "#>>", "@>", "<@", "?|", "?&", "?":
+	case "->", "->>", "#>", "#>>", "@>", "<@", "?|", "?&", "?", "~*", "!~*":
 		// jsonb operators: PostgreSQL's "any other operator" precedence,
 		// which binds tighter than comparisons; written as __pg_op('op', l, r).
 		left := r.popPrimary()
@@ -764,7 +764,7 @@ func (r *rewriter) op(items []item, i int) int {
 			return i + 2
 		}
 		r.emit(t.Val, t.Pos)
-	case "~*", "!~*", "&&", "`", "@", ":":
+	case "&&", "`", "@", ":":
 		r.notSupported(t.Pos, "operator does not exist: %s", t.Val)
 	case "#":
 		// PostgreSQL's bitwise XOR; '#' starts a comment in MySQL.

@@ -1,12 +1,15 @@
 package batch
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"math"
+	"slices"
 	"sort"
 
 	"github.com/streamsql/streamsql/exec"
+	"github.com/streamsql/streamsql/state"
 	"github.com/streamsql/streamsql/types"
 )
 
@@ -137,18 +140,8 @@ func NewWindow(in exec.Operator, partitionBy []int, orderBy []SortKey, funcs []W
 
 func (w *window) Init(ctx context.Context) error {
 	w.ctx = ctx
-	for _, f := range w.funcs {
-		fr := f.Frame
-		if fr != nil && rangeOffset(fr) {
-			if len(w.orderBy) != 1 {
-				return types.Errorf(types.CodeWindowingError, "RANGE with offset PRECEDING/FOLLOWING requires exactly one ORDER BY column")
-			}
-			switch w.in.Types()[w.orderBy[0].Col].Family.Physical() {
-			case types.PhysInt, types.PhysFloat:
-			default:
-				return types.Errorf(types.CodeFeatureNotSupported, "RANGE with offset PRECEDING/FOLLOWING is not supported for column type %s", w.in.Types()[w.orderBy[0].Col])
-			}
-		}
+	if err := CheckWindowFuncs(w.in.Types(), w.orderBy, w.funcs); err != nil {
+		return err
 	}
 	w.st = newStore(w.in.Types())
 	w.done, w.pos = false, 0
@@ -179,7 +172,73 @@ func (w *window) compute() error {
 		w.perm[i] = i
 	}
 	sortPerm(w.perm, w.st.cols, keys)
-	w.zeros = make([]int32, n)
+	breakTies(w.perm, w.st.cols, keys)
+	return w.evaluate()
+}
+
+// breakTies reorders the runs of perm (sorted by keys) whose rows are equal
+// on keys by TieKey, so that rows tying on the window's PARTITION BY and
+// ORDER BY keys get their row numbers, frames and neighbours in an order
+// that depends on their values only, not on the order they arrived in.
+// The incremental over-window operator of materialized views orders
+// partitions the same way, which keeps a view equal to its query.
+func breakTies(perm []int, cols []*exec.Vec, keys []SortKey) {
+	if len(perm) < 2 {
+		return
+	}
+	c := rowsCmp(cols, keys)
+	if len(keys) == 0 {
+		c = func(int, int) int { return 0 }
+	}
+	ts := make([]types.T, len(cols))
+	for i, v := range cols {
+		ts[i] = v.Typ
+	}
+	var row []types.Datum
+	type tk struct {
+		key []byte
+		r   int
+	}
+	var run []tk
+	for s := 0; s < len(perm); {
+		e := s + 1
+		for e < len(perm) && c(perm[s], perm[e]) == 0 {
+			e++
+		}
+		if e-s > 1 {
+			run = run[:0]
+			for _, r := range perm[s:e] {
+				row = row[:0]
+				for _, v := range cols {
+					row = append(row, v.Get(r))
+				}
+				run = append(run, tk{TieKey(nil, ts, row), r})
+			}
+			slices.SortStableFunc(run, func(a, b tk) int { return bytes.Compare(a.key, b.key) })
+			for i, x := range run {
+				perm[s+i] = x.r
+			}
+		}
+		s = e
+	}
+}
+
+// TieKey appends the key that orders rows tying on a window's sort keys:
+// the row's value encoding (state.AppendRow). The order it gives is
+// arbitrary but depends only on the values; stream.TopN and
+// stream.OverWindow key their state by sort key then this encoding, so they
+// order ties the same way.
+func TieKey(buf []byte, ts []types.T, row []types.Datum) []byte {
+	return state.AppendRow(buf, ts, row)
+}
+
+// evaluate computes every function over the rows of w.st in w.perm order
+// (sorted by partition, then ORDER BY keys).
+func (w *window) evaluate() error {
+	n := len(w.perm)
+	if w.zeros == nil || len(w.zeros) < n {
+		w.zeros = make([]int32, n)
+	}
 	w.res = make([]*exec.Vec, len(w.funcs))
 	for i, f := range w.funcs {
 		w.res[i] = exec.NewVec(f.Ret, n)
@@ -223,6 +282,43 @@ func (w *window) compute() error {
 		s = e
 	}
 	return nil
+}
+
+// CheckWindowFuncs reports the errors NewWindow's Init would for funcs over
+// columns of types ts ordered by orderBy (a RANGE frame with an offset needs
+// a single numeric or temporal ORDER BY column).
+func CheckWindowFuncs(ts []types.T, orderBy []SortKey, funcs []WindowFunc) error {
+	for _, f := range funcs {
+		fr := f.Frame
+		if fr != nil && rangeOffset(fr) {
+			if len(orderBy) != 1 {
+				return types.Errorf(types.CodeWindowingError, "RANGE with offset PRECEDING/FOLLOWING requires exactly one ORDER BY column")
+			}
+			switch ts[orderBy[0].Col].Family.Physical() {
+			case types.PhysInt, types.PhysFloat:
+			default:
+				return types.Errorf(types.CodeFeatureNotSupported, "RANGE with offset PRECEDING/FOLLOWING is not supported for column type %s", ts[orderBy[0].Col])
+			}
+		}
+	}
+	return nil
+}
+
+// EvalWindowPartition evaluates funcs over one partition whose n rows are
+// the columns cols, already in window order (ORDER BY keys, ties broken by
+// TieKey), and returns one result vector per function, indexed by row. It
+// is what NewWindow computes for a partition; incremental operators use it
+// to recompute a partition's outputs.
+func EvalWindowPartition(cols []*exec.Vec, n int, orderBy []SortKey, funcs []WindowFunc) ([]*exec.Vec, error) {
+	w := &window{orderBy: orderBy, funcs: funcs, st: &store{cols: cols, n: n}}
+	w.perm = make([]int, n)
+	for i := range w.perm {
+		w.perm[i] = i
+	}
+	if err := w.evaluate(); err != nil {
+		return nil, err
+	}
+	return w.res, nil
 }
 
 func rangeOffset(fr *Frame) bool {

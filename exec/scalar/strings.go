@@ -183,7 +183,7 @@ func init() {
 				p := args[1].Bytes[r]
 				if re == nil || !bytes.Equal(p, last) {
 					var err error
-					if re, err = compileRegex(string(p), ci); err != nil {
+					if re, err = compileRE(p, reOpts{ci: ci}); err != nil {
 						return err
 					}
 					last = p

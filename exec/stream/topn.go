@@ -16,7 +16,8 @@ import (
 // ORDER BY o) <= N, with offset 0 and limit N). Its output has the input's
 // columns: the rows in positions [offset, offset+limit) of each group's
 // order. Rows that tie on the sort keys are ordered by their value encoding
-// (state.AppendRow), so the choice among ties is deterministic.
+// (state.AppendRow, which is batch.TieKey), so the choice among ties is
+// deterministic and the same as the batch window operator's.
 //
 // State (table stateID), with gp = stateID | vnode(group) | memcmp(group):
 //

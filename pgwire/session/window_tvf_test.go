@@ -232,24 +232,6 @@ func TestWindowViewsDifferential(t *testing.T) {
 	}
 }
 
-// TestTopNRankRejections: shapes of row_number() views that stay
-// unsupported.
-func TestTopNRankRejections(t *testing.T) {
-	ts := startTestServer(t, t.TempDir())
-	defer ts.stop()
-	c := ts.connect(t)
-	mustExec(t, c, "CREATE TABLE r (id INT, k INT, v INT)")
-	for _, q := range []string{
-		"SELECT * FROM (SELECT id, rank() OVER (PARTITION BY k ORDER BY v) AS rn FROM r) s WHERE rn <= 2",
-		"SELECT * FROM (SELECT id, row_number() OVER (PARTITION BY k ORDER BY v) AS rn FROM r) s WHERE rn >= 2",
-		"SELECT * FROM (SELECT id, row_number() OVER (PARTITION BY k ORDER BY v) AS rn FROM r) s",
-	} {
-		if _, err := c.Exec(context.Background(), "CREATE MATERIALIZED VIEW v AS "+q); sqlstate(err) != "0A000" {
-			t.Errorf("%s: got %v, want 0A000", q, err)
-		}
-	}
-}
-
 // TestWindowViewsRestart: views over TUMBLE, HOP and a top-N are rebuilt
 // at startup and keep following DML.
 func TestWindowViewsRestart(t *testing.T) {
