@@ -481,6 +481,10 @@ func (sb *streamBuilder) buildJoin(j *Join, parent *StreamNode, port int) error 
 		tport = 0
 	}
 	desc := fmt.Sprintf("HashJoin %s on %s (state %d, distribution: join key, output: retract)", [...]string{"inner", "left", "right", "full", "semi", "anti", "anti"}[j.Kind], exprList(j.Conds), id)
+	if ib, ok := intervalBounds(residual, nl); ok && kind == stream.Inner {
+		op.SetIntervalBounds(ib)
+		desc += " (" + intervalDesc(ib, lcols, rcols) + ")"
+	}
 	nd := sb.attach(op, desc, id, target, tport)
 	lIn, rIn := nd, nd
 	lPort, rPort := 0, 1

@@ -73,5 +73,7 @@
 // enforces it; HashAgg uses it to delete the state of groups that can no
 // longer change and, in EMIT ON WINDOW CLOSE mode, to emit each window's
 // final row once; inner HashJoins on a window column delete both sides'
-// state below it. See Watermark for how each operator propagates them.
+// state below it, and inner interval joins (SetIntervalBounds) the rows
+// their time bounds make unreachable. See Watermark for how each operator
+// propagates them.
 package stream
