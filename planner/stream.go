@@ -202,7 +202,7 @@ func checkExprs(es ...exec.Expr) error {
 func (sb *streamBuilder) build(n Node, parent *StreamNode, port int) error {
 	switch x := n.(type) {
 	case *Scan:
-		if len(x.Filters) > 0 && sb.hasLiftable(x.Filters) {
+		if len(x.Filters) > 0 && (sb.hasLiftable(x.Filters) || hasTemporal(x.Filters)) {
 			s := *x
 			s.Filters = nil
 			return sb.build(&Filter{In: &s, Conds: x.Filters}, parent, port)
@@ -260,6 +260,9 @@ func (sb *streamBuilder) build(n Node, parent *StreamNode, port int) error {
 		nd := sb.attach(sp, "Project "+exprList(exprs), 0, parent, port)
 		return sb.build(in, nd, 0)
 	case *Filter:
+		if ok, err := sb.buildTemporal(x, parent, port); ok || err != nil {
+			return err
+		}
 		in, conds := sb.liftSubqueries(x.In, x.Conds)
 		if in != x.In {
 			// The lifted join appended columns: filter, then drop them.
@@ -596,11 +599,11 @@ func windowGroup(groups []exec.Expr) int {
 func appendOnly(n Node) bool {
 	switch x := n.(type) {
 	case *Scan:
-		return x.Rel.Kind == catalog.KindSource || x.Rel.AppendOnly
+		return (x.Rel.Kind == catalog.KindSource || x.Rel.AppendOnly) && !hasTemporal(x.Filters)
 	case *Values, *TableFunc:
 		return true
 	case *Filter:
-		return appendOnly(x.In)
+		return appendOnly(x.In) && !hasTemporal(x.Conds)
 	case *Project:
 		return appendOnly(x.In) && !hasSubqueryExprs(x.Exprs)
 	case *HopWindow:

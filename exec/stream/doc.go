@@ -43,6 +43,7 @@
 //	HashJoin     id | vnode(key) | side byte | key | row      → count ++ matches ++ row
 //	TopN         id | vnode(group) | group | 0x00 | sortkey | row → count ++ row   (input multiset)
 //	             id | vnode(group) | group | 0x01 | sortkey | row → count ++ row   (emitted window)
+//	TemporalFilter id | vnode(row) | memcmp(time) | row         → count
 //
 // A delete of a row an operator does not hold fails with SQLSTATE XX000:
 // it can only come from a bug or corrupted state, never from user input.
@@ -64,6 +65,9 @@
 //   - TopN: after each chunk, every touched group's window [offset,
 //     offset+limit) is recomputed from the ordered input multiset and diffed
 //     against the stored emitted window.
+//   - TemporalFilter (col > now() - I): passes rows above the bound and
+//     stores them by time; Tick, driven by the engine's clock, deletes
+//     (and emits the deletes of) the rows the bound has reached.
 //
 // # Watermarks
 //

@@ -10,6 +10,7 @@ import (
 	"os"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/streamsql/streamsql/catalog"
 	"github.com/streamsql/streamsql/exec/tables"
@@ -22,6 +23,10 @@ type Options struct {
 	DataDir string
 	// InMemory keeps all state in memory (tests); DataDir is ignored.
 	InMemory bool
+	// Now is the clock of now() and of temporal filters (nil: time.Now);
+	// TickInterval how often temporal filters expire rows (0: 1 s).
+	Now          func() time.Time
+	TickInterval time.Duration
 }
 
 // Engine is one database: storage, catalog and the sessions using them.
@@ -40,6 +45,8 @@ type Engine struct {
 	// pendingNames reserves the names of views being backfilled.
 	pendingNames map[string]uint32
 	sources      sourceRunners
+	clock        func() time.Time
+	ticker       temporalTicker
 }
 
 // Open opens (creating if needed) the database in opts.DataDir.
@@ -54,7 +61,7 @@ func Open(opts Options) (*Engine, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open state store: %w", err)
 	}
-	e := &Engine{store: st, tables: tables.NewStore(st)}
+	e := &Engine{store: st, tables: tables.NewStore(st), clock: opts.Now}
 	cat, err := catalog.Open(metaKV{st})
 	if err != nil {
 		st.Close()
@@ -69,12 +76,14 @@ func Open(opts Options) (*Engine, error) {
 		st.Close()
 		return nil, err
 	}
+	e.startTicker(opts.TickInterval)
 	return e, nil
 }
 
 // Close stops the connectors and closes the store. Sessions must be closed
 // first.
 func (e *Engine) Close() error {
+	e.stopTicker()
 	e.stopSources()
 	return e.store.Close()
 }
