@@ -34,6 +34,9 @@ import (
 //     (SetIntervalBounds) deletes the rows its time bounds make
 //     unreachable and emits those bounds on its two time columns. Other
 //     join kinds drop watermarks.
+//   - TopN per group: a watermark on a group column (a window bound)
+//     deletes the state of the groups below it and holds on that output
+//     column.
 //   - Every other operator drops watermarks.
 //
 // Operators keep watermarks in memory only: after a restart they start
