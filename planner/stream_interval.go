@@ -177,7 +177,13 @@ func subSat(a, b int64) (int64, bool) {
 
 // intervalDesc describes an interval join's cleanup for EXPLAIN.
 func intervalDesc(b stream.IntervalBounds, lcols, rcols []Column) string {
-	l, r := lcols[b.LeftCol].Name, rcols[b.RightCol].Name
+	name := func(c Column) string {
+		if c.Table != "" {
+			return c.Table + "." + c.Name
+		}
+		return c.Name
+	}
+	l, r := name(lcols[b.LeftCol]), name(rcols[b.RightCol])
 	off := func(k int64) string {
 		t := lcols[b.LeftCol].Type.Family
 		if t == types.Timestamp || t == types.Timestamptz {
