@@ -187,6 +187,9 @@ func checkExprs(es ...exec.Expr) error {
 			case *scalar.Func:
 				if y.O.Volatile {
 					bad = notIncremental(fmt.Sprintf("the volatile function %s()", y.O.Name))
+					if y.O.Name == "now" {
+						bad.(*types.Error).Hint = "A view may use now() only in a temporal filter: a conjunct col > now() - INTERVAL '...' (or >=) of a WHERE clause."
+					}
 				}
 			}
 			return bad == nil

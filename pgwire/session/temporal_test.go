@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgconn"
+
 	"github.com/streamsql/streamsql/pgwire"
 )
 
@@ -156,8 +158,12 @@ func TestTemporalFilter(t *testing.T) {
 		"SELECT id FROM ev WHERE ts > now() - INTERVAL '1 hour' OR id = 1",
 		"SELECT id FROM ev WHERE id > extract(epoch FROM now())",
 	} {
-		if _, err := c.Exec(context.Background(), "CREATE MATERIALIZED VIEW bad AS "+q); sqlstate(err) != "0A000" {
+		_, err := c.Exec(context.Background(), "CREATE MATERIALIZED VIEW bad AS "+q)
+		if sqlstate(err) != "0A000" {
 			t.Fatalf("%s: %v, want SQLSTATE 0A000", q, err)
+		}
+		if pe, ok := err.(*pgconn.PgError); !ok || !strings.Contains(pe.Hint, "temporal filter") {
+			t.Fatalf("%s: the error does not hint at temporal filters: %#v", q, err)
 		}
 	}
 	ts.stop()
