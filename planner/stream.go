@@ -187,6 +187,9 @@ func checkExprs(es ...exec.Expr) error {
 			case *scalar.Func:
 				if y.O.Volatile {
 					bad = notIncremental(fmt.Sprintf("the volatile function %s()", y.O.Name))
+					if y.O.Name == "now" {
+						bad.(*types.Error).Hint = "A view may use now() only in a temporal filter: a conjunct col > now() - INTERVAL '...' (or >=) of a WHERE clause."
+					}
 				}
 			}
 			return bad == nil
@@ -202,7 +205,7 @@ func checkExprs(es ...exec.Expr) error {
 func (sb *streamBuilder) build(n Node, parent *StreamNode, port int) error {
 	switch x := n.(type) {
 	case *Scan:
-		if len(x.Filters) > 0 && sb.hasLiftable(x.Filters) {
+		if len(x.Filters) > 0 && (sb.hasLiftable(x.Filters) || hasTemporal(x.Filters)) {
 			s := *x
 			s.Filters = nil
 			return sb.build(&Filter{In: &s, Conds: x.Filters}, parent, port)
@@ -260,6 +263,9 @@ func (sb *streamBuilder) build(n Node, parent *StreamNode, port int) error {
 		nd := sb.attach(sp, "Project "+exprList(exprs), 0, parent, port)
 		return sb.build(in, nd, 0)
 	case *Filter:
+		if ok, err := sb.buildTemporal(x, parent, port); ok || err != nil {
+			return err
+		}
 		in, conds := sb.liftSubqueries(x.In, x.Conds)
 		if in != x.In {
 			// The lifted join appended columns: filter, then drop them.
@@ -484,6 +490,10 @@ func (sb *streamBuilder) buildJoin(j *Join, parent *StreamNode, port int) error 
 		tport = 0
 	}
 	desc := fmt.Sprintf("HashJoin %s on %s (state %d, distribution: join key, output: retract)", [...]string{"inner", "left", "right", "full", "semi", "anti", "anti"}[j.Kind], exprList(j.Conds), id)
+	if ib, ok := intervalBounds(residual, nl); ok && kind == stream.Inner {
+		op.SetIntervalBounds(ib)
+		desc += " (" + intervalDesc(ib, lcols, rcols) + ")"
+	}
 	nd := sb.attach(op, desc, id, target, tport)
 	lIn, rIn := nd, nd
 	lPort, rPort := 0, 1
@@ -595,11 +605,11 @@ func windowGroup(groups []exec.Expr) int {
 func appendOnly(n Node) bool {
 	switch x := n.(type) {
 	case *Scan:
-		return x.Rel.Kind == catalog.KindSource || x.Rel.AppendOnly
+		return (x.Rel.Kind == catalog.KindSource || x.Rel.AppendOnly) && !hasTemporal(x.Filters)
 	case *Values, *TableFunc:
 		return true
 	case *Filter:
-		return appendOnly(x.In)
+		return appendOnly(x.In) && !hasTemporal(x.Conds)
 	case *Project:
 		return appendOnly(x.In) && !hasSubqueryExprs(x.Exprs)
 	case *HopWindow:

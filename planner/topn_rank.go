@@ -76,7 +76,9 @@ func (sb *streamBuilder) buildTopNRank(x *Filter, parent *StreamNode, port int) 
 		return true, err
 	}
 	op := stream.NewTopNRank(id, colTypes(w.In.Schema()), call.PartitionBy, toSortKeys(call.OrderBy), offset, limit)
-	nd := sb.attach(op, fmt.Sprintf("GroupTopN row_number offset %d limit %d group by %v (state %d)", offset, limit, call.PartitionBy, id), id, target, tport)
+	desc := fmt.Sprintf("GroupTopN row_number offset %d limit %d group by %v (state %d)", offset, limit, call.PartitionBy, id)
+	desc += windowCleanupDesc(w.In.Schema(), call.PartitionBy)
+	nd := sb.attach(op, desc, id, target, tport)
 	return true, sb.build(w.In, nd, 0)
 }
 

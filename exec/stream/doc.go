@@ -44,6 +44,7 @@
 //	TopN         id | vnode(group) | group | 0x00 | sortkey | row → count ++ row   (input multiset)
 //	             id | vnode(group) | group | 0x01 | sortkey | row → count ++ row   (emitted window)
 //	Session      id | vnode(partition) | partition | time | row → count ++ row
+//	TemporalFilter id | vnode(row) | memcmp(time) | row         → count
 //
 // A delete of a row an operator does not hold fails with SQLSTATE XX000:
 // it can only come from a bug or corrupted state, never from user input.
@@ -65,6 +66,9 @@
 //   - TopN: after each chunk, every touched group's window [offset,
 //     offset+limit) is recomputed from the ordered input multiset and diffed
 //     against the stored emitted window.
+//   - TemporalFilter (col > now() - I): passes rows above the bound and
+//     stores them by time; Tick, driven by the engine's clock, deletes
+//     (and emits the deletes of) the rows the bound has reached.
 //
 // # Watermarks
 //
@@ -74,5 +78,7 @@
 // enforces it; HashAgg uses it to delete the state of groups that can no
 // longer change and, in EMIT ON WINDOW CLOSE mode, to emit each window's
 // final row once; inner HashJoins on a window column delete both sides'
-// state below it. See Watermark for how each operator propagates them.
+// state below it, and inner interval joins (SetIntervalBounds) the rows
+// their time bounds make unreachable. See Watermark for how each operator
+// propagates them.
 package stream

@@ -79,6 +79,8 @@ type HashJoin struct {
 	cleaned  []types.Datum
 	hasClean bool
 	dropped  int64
+	// iv is the interval-join cleanup (SetIntervalBounds), nil if none.
+	iv *intervalState
 }
 
 type joinCand struct {
@@ -140,10 +142,13 @@ func (h *HashJoin) Push(ctx *Ctx, port int, c *exec.Chunk, emit func(*exec.Chunk
 	if n == 0 {
 		return nil
 	}
+	if h.iv != nil {
+		h.iv.pushed += int64(n)
+	}
 	h.out.start(emit)
 	for k := 0; k < n; k++ {
 		r := c.Row(k)
-		if h.hasClean && h.late(port, c, r) {
+		if (h.hasClean && h.late(port, c, r)) || (h.iv != nil && h.lateInterval(port, c, r)) {
 			h.dropped++
 			continue
 		}

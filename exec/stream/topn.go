@@ -43,6 +43,8 @@ type TopN struct {
 	// types (ts plus that column).
 	rank bool
 	ots  []types.T
+	// wm closes groups by watermark (topn_watermark.go), nil before one.
+	wm *topNWatermarks
 
 	index   map[string]int
 	groups  [][]byte
@@ -121,6 +123,9 @@ func (t *TopN) Push(ctx *Ctx, _ int, c *exec.Chunk, emit func(*exec.Chunk) error
 	t.groups = t.groups[:0]
 	for k := 0; k < n; k++ {
 		r := c.Row(k)
+		if t.wm != nil && t.lateRow(c, r) {
+			continue
+		}
 		t.gd = colsOf(c, r, t.groupCols, t.gd)
 		t.key = rowKey(t.key[:0], t.id, t.gts, t.gd)
 		if _, ok := t.index[string(t.key)]; !ok {

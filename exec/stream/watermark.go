@@ -30,8 +30,13 @@ import (
 //     it holds on that group column of the output.
 //   - HashJoin (inner): once both sides have a watermark on the same join
 //     key column, state below the smaller one is deleted and that
-//     watermark holds on both key columns of the output. Other join kinds
-//     drop watermarks (interval-join cleanup is future work).
+//     watermark holds on both key columns of the output. An interval join
+//     (SetIntervalBounds) deletes the rows its time bounds make
+//     unreachable and emits those bounds on its two time columns. Other
+//     join kinds drop watermarks.
+//   - TopN per group: a watermark on a group column (a window bound)
+//     deletes the state of the groups below it and holds on that output
+//     column.
 //   - Session: a watermark W on the time column deletes the state of the
 //     sessions ending at or below it and holds as W + 1µs on window_end;
 //     watermarks on partition columns pass through.
@@ -490,9 +495,10 @@ func (h *HashJoin) late(p int, c *exec.Chunk, r int) bool {
 // on window_start), every stored row of either side whose key there is
 // below the smaller of the two is deleted (no later row can match it), and
 // that smaller watermark holds on both key columns of the output. Later
-// rows below it are dropped. Other watermarks, and every watermark of the
-// other join kinds, are dropped: cleaning up outer, semi and anti joins
-// and interval joins (a.ts BETWEEN b.ts - x AND b.ts + y) is future work.
+// rows below it are dropped. Interval joins (SetIntervalBounds) also clean
+// by watermarks on their time columns. Other watermarks, and every
+// watermark of the other join kinds, are dropped: outer, semi and anti
+// joins would have to emit their unmatched rows first.
 func (h *HashJoin) OnWatermark(ctx *Ctx, port int, w Watermark, _ func(*exec.Chunk) error) ([]Watermark, error) {
 	if port != 0 && port != 1 {
 		return nil, fmt.Errorf("stream: join: bad port %d", port)
@@ -500,11 +506,17 @@ func (h *HashJoin) OnWatermark(ctx *Ctx, port int, w Watermark, _ func(*exec.Chu
 	if h.kind != Inner || w.Val.Null {
 		return nil, nil
 	}
+	var out []Watermark
+	if h.iv != nil {
+		var err error
+		if out, err = h.intervalWatermark(ctx, port, w); err != nil {
+			return nil, err
+		}
+	}
 	if h.cleaned == nil {
 		h.wms = [2][]types.Datum{noWatermarks(len(h.keys[0])), noWatermarks(len(h.keys[1]))}
 		h.cleaned = noWatermarks(len(h.keys[0]))
 	}
-	var out []Watermark
 	for i, c := range h.keys[port] {
 		if c != w.Col || !advances(h.kts[port][i], h.wms[port][i], w.Val) {
 			continue

@@ -3,7 +3,6 @@ package session
 import (
 	"context"
 	"strings"
-	"time"
 
 	"github.com/pingcap/tidb/pkg/parser/ast"
 	"github.com/streamsql/streamsql/exec"
@@ -64,7 +63,7 @@ func (s *session) createTableAs(ctx context.Context, x *sql.CreateTable) (string
 	if err != nil {
 		return "", err
 	}
-	tag, err := run(ctx, &exec.EvalCtx{Ctx: ctx, Now: time.Now()})
+	tag, err := run(ctx, &exec.EvalCtx{Ctx: ctx, Now: s.e.now()})
 	if err != nil {
 		return "", err
 	}

@@ -10,6 +10,7 @@ import (
 	"os"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/streamsql/streamsql/catalog"
 	"github.com/streamsql/streamsql/exec/tables"
@@ -25,6 +26,10 @@ type Options struct {
 	// StateCacheBytes bounds the memory of the operator state cache
 	// (default 1 GiB): state of views beyond it is read from Pebble.
 	StateCacheBytes int64
+	// Now is the clock of now() and of temporal filters (nil: time.Now);
+	// TickInterval how often temporal filters expire rows (0: 1 s).
+	Now          func() time.Time
+	TickInterval time.Duration
 }
 
 // Engine is one database: storage, catalog and the sessions using them.
@@ -49,6 +54,8 @@ type Engine struct {
 	// stateCache serves operators' point reads of committed state; every
 	// stream.Ctx of the engine reads and writes through it (opState).
 	stateCache *state.ReadCache
+	clock      func() time.Time
+	ticker     temporalTicker
 }
 
 // defaultStateCacheBytes is the default of Options.StateCacheBytes.
@@ -73,7 +80,7 @@ func Open(opts Options) (*Engine, error) {
 	if cacheBytes <= 0 {
 		cacheBytes = defaultStateCacheBytes
 	}
-	e := &Engine{store: st, tables: tables.NewStore(st), stateCache: state.NewReadCache(cacheBytes)}
+	e := &Engine{store: st, tables: tables.NewStore(st), stateCache: state.NewReadCache(cacheBytes), clock: opts.Now}
 	cat, err := catalog.Open(metaKV{st})
 	if err != nil {
 		st.Close()
@@ -88,12 +95,14 @@ func Open(opts Options) (*Engine, error) {
 		st.Close()
 		return nil, err
 	}
+	e.startTicker(opts.TickInterval)
 	return e, nil
 }
 
 // Close stops the connectors and closes the store. Sessions must be closed
 // first.
 func (e *Engine) Close() error {
+	e.stopTicker()
 	e.stopSources()
 	return e.store.Close()
 }

@@ -231,6 +231,7 @@ func (e *Engine) compileView(q *sql.Query, viewID uint32, alloc planner.IDAlloc,
 	if err != nil {
 		return nil, nil, nil, err
 	}
+	e.setClocks(g)
 	return bq, g, b.Deps, nil
 }
 

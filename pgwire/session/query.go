@@ -2,7 +2,6 @@ package session
 
 import (
 	"context"
-	"time"
 
 	"github.com/pingcap/tidb/pkg/parser/ast"
 
@@ -119,7 +118,7 @@ func (p *queryPortal) Run(ctx context.Context, maxRows int, emit func(*exec.Chun
 	if p.done {
 		return p.tag, true, nil
 	}
-	ec := &exec.EvalCtx{Ctx: ctx, Params: p.params, Now: time.Now()}
+	ec := &exec.EvalCtx{Ctx: ctx, Params: p.params, Now: p.q.s.e.now()}
 	if p.q.dml != nil {
 		p.done = true
 		tag, err := p.q.dml(ctx, ec)
