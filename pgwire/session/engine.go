@@ -91,6 +91,10 @@ func Open(opts Options) (*Engine, error) {
 		st.Close()
 		return nil, fmt.Errorf("load materialized views: %w", err)
 	}
+	if err := e.restoreWatermarks(); err != nil {
+		st.Close()
+		return nil, fmt.Errorf("restore watermarks: %w", err)
+	}
 	if err := e.startSources(); err != nil {
 		st.Close()
 		return nil, err

@@ -3,6 +3,7 @@ package session
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"sort"
 	"strings"
 
@@ -291,7 +292,12 @@ func (s *session) createMaterializedView(x *sql.CreateView) error {
 		e.dropState(rel)
 		return err
 	}
-	e.views.add(&viewRuntime{rel: rel, g: g})
+	rt := &viewRuntime{rel: rel, g: g}
+	e.views.add(rt)
+	// The view joins its inputs' event time where it stands.
+	if err := e.pushWatermarksInto(rt); err != nil {
+		slog.Default().Error("pushing watermarks into a new view", "view", rel.Name, "err", err)
+	}
 	return nil
 }
 
