@@ -225,6 +225,10 @@ type CachedBatch struct {
 	b   *Batch
 	c   *ReadCache
 	buf []byte
+	// touched records that the cache learnt something through this batch
+	// (a write, or a value read from the batch); only then must a batch
+	// closed without committing clear the cache.
+	touched bool
 	// iters are idle Pebble iterators over b, reused by NewIter: creating
 	// one per lookup (a join probe) costs more than the lookup itself.
 	iters []*Iter
@@ -244,7 +248,7 @@ func (c *ReadCache) Wrap(b *Batch) *CachedBatch {
 func (cb *CachedBatch) Batch() *Batch { return cb.b }
 
 func (cb *CachedBatch) closed(committed bool) {
-	if !committed {
+	if !committed && cb.touched {
 		cb.c.Clear()
 	}
 }
@@ -264,6 +268,7 @@ func (cb *CachedBatch) Get(key []byte) ([]byte, bool, error) {
 				return nil, false, err
 			}
 		}
+		cb.touched = true
 		cb.c.mu.Lock()
 		cb.c.putLocked(key, v, false)
 		cb.c.mu.Unlock()
@@ -280,6 +285,7 @@ func (cb *CachedBatch) Set(key, value []byte) error {
 	if err := cb.b.Set(key, value); err != nil {
 		return err
 	}
+	cb.touched = true
 	cb.c.mu.Lock()
 	cb.c.putLocked(key, cachedValue{v: append([]byte(nil), value...), found: true}, true)
 	cb.c.mu.Unlock()
@@ -291,6 +297,7 @@ func (cb *CachedBatch) Delete(key []byte) error {
 	if err := cb.b.Delete(key); err != nil {
 		return err
 	}
+	cb.touched = true
 	cb.c.mu.Lock()
 	cb.c.putLocked(key, cachedValue{}, true)
 	cb.c.mu.Unlock()
