@@ -263,12 +263,13 @@ func reportState(srv *Server, q, view string, t0 time.Time, every time.Duration,
 				consumed = n
 			}
 		}
-		n, err := srv.engine.StateBytes(view)
+		rows, ops, err := srv.engine.StateBytesSplit(view)
 		if err != nil {
 			fmt.Fprintf(os.Stderr, "%s t=%.0fs state: %v\n", q, time.Since(t0).Seconds(), err)
 			continue
 		}
-		fmt.Fprintf(os.Stderr, "%s t=%.0fs source_rows=%d state=%.1f MiB\n", q, time.Since(t0).Seconds(), consumed, float64(n)/(1<<20))
+		fmt.Fprintf(os.Stderr, "%s t=%.0fs source_rows=%d operator_state=%.1f MiB output_rows=%.1f MiB\n",
+			q, time.Since(t0).Seconds(), consumed, float64(ops)/(1<<20), float64(rows)/(1<<20))
 	}
 }
 

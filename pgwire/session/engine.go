@@ -51,6 +51,7 @@ type Engine struct {
 	// pendingNames reserves the names of views being backfilled.
 	pendingNames map[string]uint32
 	sources      sourceRunners
+	align        sourceAlignment
 	// stateCache serves operators' point reads of committed state; every
 	// stream.Ctx of the engine reads and writes through it (opState).
 	stateCache *state.ReadCache
