@@ -671,6 +671,49 @@ func (b *Batch) commit(sync bool) error {
 	return err
 }
 
+// CommitNoSyncWait applies the batch, which makes it visible to reads at
+// once, and returns a function that waits until it is durable. A writer
+// that releases its locks before waiting lets the next writers apply
+// theirs meanwhile, and the WAL syncs them together (group commit:
+// concurrent statements share one fsync). The batch must not be used
+// after; wait must be called exactly once.
+func (b *Batch) CommitNoSyncWait() (wait func() error, err error) {
+	if b.s.opts.DisableSync || b.hasEpoch {
+		return func() error { return nil }, b.Commit(true)
+	}
+	b.runPreHooks()
+	b.mu.Lock()
+	if b.b == nil {
+		b.mu.Unlock()
+		return nil, errBatchClosed
+	}
+	commit := b.b
+	if b.side != nil && !b.side.Empty() {
+		if err := b.side.Apply(b.b, nil); err != nil {
+			b.mu.Unlock()
+			return nil, err
+		}
+		commit = b.side
+	}
+	if err := b.s.db.ApplyNoSyncWait(commit, pebble.Sync); err != nil {
+		b.mu.Unlock()
+		return nil, err
+	}
+	indexed, side := b.b, b.side
+	b.b, b.side = nil, nil
+	b.token.done.Store(true)
+	b.mu.Unlock()
+	b.runHooks(true)
+	return func() error {
+		err := commit.SyncWait()
+		_ = indexed.Close()
+		if side != nil {
+			_ = side.Close()
+		}
+		return err
+	}, nil
+}
+
 // Close releases the batch without committing it (a no-op after Commit).
 func (b *Batch) Close() error {
 	b.runPreHooks()

@@ -260,9 +260,11 @@ func (s *session) prepareInsert(b *planner.Binder, n *ast.InsertStmt) (func(cont
 		if err != nil {
 			return "", err
 		}
-		if err := w.Commit(); err != nil {
+		wait, err := w.CommitNoSyncWait()
+		if err != nil {
 			return "", err
 		}
+		s.syncWait = wait
 		afterLate()
 		s.e.addRows(rel, count)
 		if s.tx == 'T' && count > 0 {
@@ -490,9 +492,11 @@ func (s *session) replaceRows(ec *exec.EvalCtx, rel *catalog.Relation, olds, new
 	if err != nil {
 		return err
 	}
-	if err := w.Commit(); err != nil {
+	wait, err := w.CommitNoSyncWait()
+	if err != nil {
 		return err
 	}
+	s.syncWait = wait
 	afterLate()
 	s.e.addRows(rel, int64(len(news)-len(olds)))
 	if s.tx == 'T' && len(olds) > 0 {
