@@ -507,6 +507,10 @@ func (r *rewriter) seq(items []item) {
 			for k+1 < len(items) && items[k].isP(".") && items[k+1].isWordLeaf() {
 				k += 2
 			}
+			if k+1 < len(items) && items[k].is("for") && items[k+1].is("system_time") {
+				i = r.forSystemTime(items, i, k) - 1
+				continue
+			}
 			if j, alias, cols := scanAlias(items, k); cols != nil {
 				r.colAliases(items[i:k], alias, cols, t.Pos)
 				i = j - 1
