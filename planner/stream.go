@@ -253,7 +253,7 @@ func (sb *streamBuilder) build(n Node, parent *StreamNode, port int) error {
 		return nil
 	case *Project:
 		in, exprs := narrowSession(sb.liftSubqueries(x.In, x.Exprs))
-		if err := checkExprs(exprs...); err != nil {
+		if err := checkProjectExprs(in, exprs); err != nil {
 			return err
 		}
 		sp := stream.NewProject(exprs)

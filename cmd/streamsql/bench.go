@@ -145,7 +145,8 @@ func oneLine(s string) string {
 
 // benchSetup declares the three nexmark sources (SPEC §9.3: three
 // type-filtered views of one event sequence) and q13's side input, filled
-// before any view exists. As in
+// before any view exists; bid also has q12's processing-time column
+// p_time. As in
 // RisingWave's Nexmark setup, each source has a watermark 4 seconds behind
 // its date_time, so windowed queries can close windows and drop state.
 func benchSetup(events uint64, par int) []string {
@@ -155,6 +156,10 @@ func benchSetup(events uint64, par int) []string {
 		var cols []string
 		for i, n := range names {
 			cols = append(cols, n+" "+ts[i].String())
+		}
+		if t == "bid" {
+			// q12's processing time (QUERIES.md §0.1).
+			cols = append(cols, "p_time TIMESTAMPTZ AS PROCTIME()")
 		}
 		out = append(out, fmt.Sprintf(`CREATE SOURCE %s (%s,
 			WATERMARK FOR date_time AS date_time - INTERVAL '4' SECOND)
