@@ -280,6 +280,10 @@ func (r *rewriter) seq(items []item) {
 			continue
 		}
 		// Words.
+		if k, ok := r.temporalRef(items, i, inFrom); ok {
+			i = r.forSystemTime(items, i, k) - 1
+			continue
+		}
 		if t.Quoted {
 			r.emitWord(items, i)
 			continue
@@ -506,10 +510,6 @@ func (r *rewriter) seq(items []item) {
 			k := i + 1
 			for k+1 < len(items) && items[k].isP(".") && items[k+1].isWordLeaf() {
 				k += 2
-			}
-			if k+1 < len(items) && items[k].is("for") && items[k+1].is("system_time") {
-				i = r.forSystemTime(items, i, k) - 1
-				continue
 			}
 			if j, alias, cols := scanAlias(items, k); cols != nil {
 				r.colAliases(items[i:k], alias, cols, t.Pos)

@@ -299,6 +299,8 @@ func TestForSystemTime(t *testing.T) {
 			"select * from `bid` as `b` join `side_input` as `s` as of timestamp __pg_proctime() on `b`.`auction`%10000=`s`.`key`"},
 		{"SELECT * FROM t LEFT JOIN public.d FOR SYSTEM_TIME AS OF proctime() ON t.k = d.k",
 			"select * from `t` left join `public`.`d` as of timestamp __pg_proctime() on `t`.`k`=`d`.`k`"},
+		{`SELECT * FROM t JOIN "Dim" FOR SYSTEM_TIME AS OF PROCTIME() ON t.k = "Dim".k`,
+			"select * from `t` join `Dim` as of timestamp __pg_proctime() on `t`.`k`=`Dim`.`k`"},
 		{"SELECT * FROM t JOIN d FOR SYSTEM_TIME AS OF PROCTIME() x ON t.k = x.k WHERE x.v > 1",
 			"select * from `t` join `d` as `x` as of timestamp __pg_proctime() on `t`.`k`=`x`.`k` where `x`.`v`>1"},
 	} {

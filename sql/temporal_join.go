@@ -9,6 +9,19 @@ import (
 // on a table in FROM (see forSystemTime and AsTemporalTable).
 const MarkerProctime = "__pg_proctime"
 
+// temporalRef reports whether items[i] starts a table reference in FROM
+// followed by FOR SYSTEM_TIME; k is the index of FOR.
+func (r *rewriter) temporalRef(items []item, i int, inFrom bool) (k int, ok bool) {
+	if !inFrom || !items[i].isWordLeaf() || !(r.lastWordIs("from") || r.lastWordIs("join") || r.lastIs(",")) {
+		return 0, false
+	}
+	k = i + 1
+	for k+1 < len(items) && items[k].isP(".") && items[k+1].isWordLeaf() {
+		k += 2
+	}
+	return k, k+1 < len(items) && items[k].is("for") && items[k+1].is("system_time")
+}
+
 // forSystemTime rewrites a table reference written as
 //
 //	rel FOR SYSTEM_TIME AS OF PROCTIME() [[AS] alias]
