@@ -116,4 +116,12 @@ func TestProctimeNexmark(t *testing.T) {
 		t.Errorf("%d rows without a processing time", n)
 	}
 	checkViewEqualsQuery(t, c, "q12t", strings.Replace(q12, "%s", "bid_t", 1))
+
+	// With only the processing-time column given, nexmark's columns come
+	// first.
+	mustExec(t, c, `CREATE SOURCE bid3 (p_time TIMESTAMPTZ AS PROCTIME()) WITH (`+opts+`)`)
+	if got, want := strings.Join(queryText(t, c, "SELECT column_name FROM information_schema.columns WHERE table_name = 'bid3' ORDER BY ordinal_position"), ","),
+		"auction,bidder,price,channel,url,date_time,extra,p_time"; got != want {
+		t.Errorf("bid3 columns %s, want %s", got, want)
+	}
 }
