@@ -370,16 +370,14 @@ type sourceRunners struct {
 }
 
 type sourceRunner struct {
-	e      *Engine
-	rel    *catalog.Relation
-	spec   *connSpec
-	table  bool
-	upsert bool
-	desc   *tables.Desc
-	// visible are the columns the connector produces; full, when some
-	// columns are AS PROCTIME() (filled at commit), every visible column.
-	visible  []int
-	full     []int
+	e        *Engine
+	rel      *catalog.Relation
+	spec     *connSpec
+	table    bool
+	upsert   bool
+	desc     *tables.Desc
+	visible  []int // the columns the connector produces (see connectorColumns)
+	full     []int // with AS PROCTIME() columns: every visible column, else nil
 	stop     chan struct{}
 	stopOnce sync.Once
 	splits   []*splitReader
