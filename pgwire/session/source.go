@@ -278,17 +278,17 @@ func (s *session) createSource(x *sql.CreateSource, text string) error {
 		}
 		return types.Errorf(types.CodeDuplicateTable, "relation %q already exists", x.Name)
 	}
-	cols := x.Columns
+	cols, gen := splitProctime(x.Columns)
 	var with map[string]string
 	var err error
 	if isKafka(x.With) {
-		cols, with, err = prepareKafka(kafkaDef{name: x.Name, cols: x.Columns, with: x.With, format: x.Format,
+		cols, with, err = prepareKafka(kafkaDef{name: x.Name, cols: cols, with: x.With, format: x.Format,
 			encode: x.Encode, formatOptions: x.FormatOptions, include: x.Include})
 		if err == nil {
 			err = s.ensureDeadLetters()
 		}
 	} else if isFile(x.With) {
-		with, err = prepareFile(x.Name, x.Columns, x.With, x.Format, x.Encode, x.FormatOptions, x.Include)
+		with, err = prepareFile(x.Name, cols, x.With, x.Format, x.Encode, x.FormatOptions, x.Include)
 		if err == nil {
 			err = s.ensureDeadLetters()
 		}
@@ -298,6 +298,7 @@ func (s *session) createSource(x *sql.CreateSource, text string) error {
 	if err != nil {
 		return err
 	}
+	cols = restoreProctime(cols, gen)
 	rel := &catalog.Relation{Name: x.Name, Kind: catalog.KindSource, AppendOnly: true, With: with, SQL: text}
 	seen := map[string]bool{}
 	for _, c := range cols {
@@ -305,7 +306,7 @@ func (s *session) createSource(x *sql.CreateSource, text string) error {
 			return types.Errorf(types.CodeDuplicateColumn, "column %q specified more than once", c.Name)
 		}
 		seen[c.Name] = true
-		rel.Columns = append(rel.Columns, catalog.Column{Name: c.Name, Type: c.Type, NotNull: c.NotNull})
+		rel.Columns = append(rel.Columns, catalog.Column{Name: c.Name, Type: c.Type, NotNull: c.NotNull, Proctime: c.Proctime})
 	}
 	if x.Watermark != nil {
 		wm, err := e.checkWatermark(rel, x.Watermark)
@@ -379,7 +380,8 @@ type sourceRunner struct {
 	table    bool
 	upsert   bool
 	desc     *tables.Desc
-	visible  []int
+	visible  []int // the columns the connector produces (see connectorColumns)
+	full     []int // with AS PROCTIME() columns: every visible column, else nil
 	stop     chan struct{}
 	stopOnce sync.Once
 	splits   []*splitReader
@@ -408,7 +410,7 @@ func (e *Engine) startSource(rel *catalog.Relation) error {
 	var names []string
 	var ts []types.T
 	r := &sourceRunner{e: e, rel: rel, stop: make(chan struct{})}
-	r.visible = rel.VisibleColumns()
+	r.visible, r.full = connectorColumns(rel)
 	for _, i := range r.visible {
 		names = append(names, rel.Columns[i].Name)
 		ts = append(ts, rel.Columns[i].Type)
@@ -744,7 +746,7 @@ func (sp *splitReader) commit(pending []*exec.Chunk) error {
 	}
 	w := e.tables.NewWriter()
 	defer w.Close()
-	ec := &exec.EvalCtx{Ctx: context.Background()}
+	ec := &exec.EvalCtx{Ctx: context.Background(), Now: e.now()}
 	sctx := &stream.Ctx{EC: ec, State: e.opState(w.Batch())}
 	readers := e.hasReaders(r.rel.ID)
 	e.late = nil
@@ -757,6 +759,7 @@ func (sp *splitReader) commit(pending []*exec.Chunk) error {
 				out.Cols = append(out.Cols, c.Cols[j])
 			}
 		}
+		out = r.withProctime(out, ec.Now)
 		if r.table {
 			delta, n, err := r.store(w, out, readers)
 			if err != nil {
@@ -813,7 +816,7 @@ func (r *sourceRunner) store(w *tables.Writer, c *exec.Chunk, readers bool) (*ex
 	for k := 0; k < c.Len(); k++ {
 		pr := c.Row(k)
 		row := make([]types.Datum, len(rel.Columns))
-		for j, col := range r.visible {
+		for j, col := range r.layout() {
 			row[col] = c.Cols[j].Get(pr)
 		}
 		if r.upsert && len(c.Ops) > pr && c.Ops[pr] == exec.OpDelete {
