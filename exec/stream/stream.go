@@ -111,6 +111,12 @@ func normOps(c *exec.Chunk, buf []exec.Op) []exec.Op {
 	return buf
 }
 
+// streamChunkRows is the size of the chunks stream operators emit. It is
+// larger than batch chunks: an aggregation folds the changes of one chunk
+// to a group into one retraction and one insert, so bigger chunks mean
+// fewer changes downstream (the mini-batch of Flink and RisingWave).
+const streamChunkRows = 16 * exec.DefaultChunkSize
+
 // output accumulates output rows into chunks of at most
 // exec.DefaultChunkSize rows and emits them.
 type output struct {
@@ -143,7 +149,7 @@ func (o *output) add(row []types.Datum, op exec.Op) error {
 	}
 	o.c.N++
 	o.ops = append(o.ops, op)
-	if o.c.N >= exec.DefaultChunkSize {
+	if o.c.N >= streamChunkRows {
 		return o.flush()
 	}
 	return nil

@@ -723,6 +723,34 @@ func nexmarkStreamKey(with map[string]string) string {
 	return "nexmark|" + strings.Join(kv, ",")
 }
 
+// mergeChunks concatenates a reader's buffered chunks into one, so that
+// stateful operators fold all the changes of a commit to one key together
+// (a mini-batch: fewer retractions downstream).
+func mergeChunks(cs []*exec.Chunk) []*exec.Chunk {
+	if len(cs) < 2 {
+		return cs
+	}
+	out := exec.NewChunk(cs[0].Types())
+	withOps := false
+	for _, c := range cs {
+		withOps = withOps || c.Ops != nil
+	}
+	for _, c := range cs {
+		for i := 0; i < c.Len(); i++ {
+			r := c.Row(i)
+			out.AppendRow(c, r)
+			if withOps {
+				op := exec.OpInsert
+				if c.Ops != nil {
+					op = c.Ops[r]
+				}
+				out.Ops = append(out.Ops, op)
+			}
+		}
+	}
+	return []*exec.Chunk{out}
+}
+
 // isActive reports whether the reader should produce rows.
 func (sp *splitReader) isActive() bool {
 	r := sp.r
@@ -751,7 +779,7 @@ func (sp *splitReader) commit(pending []*exec.Chunk) error {
 	readers := e.hasReaders(r.rel.ID)
 	e.late = nil
 	var added int64
-	for _, c := range pending {
+	for _, c := range mergeChunks(pending) {
 		out := c
 		if r.spec.proj != nil {
 			out = &exec.Chunk{N: c.N, Sel: c.Sel}
