@@ -44,6 +44,7 @@ type Engine struct {
 	rowCount sync.Map // table id -> *atomic.Int64
 	rowIDs   rowIDs
 	views    views
+	sinks    sinks
 	wms      watermarks
 	// late holds the rows the views' late filters dropped in the batch
 	// being built, for the dead-letter table (guarded by writeMu).
@@ -91,10 +92,15 @@ func Open(opts Options) (*Engine, error) {
 		st.Close()
 		return nil, fmt.Errorf("load materialized views: %w", err)
 	}
+	if err := e.loadSinks(); err != nil {
+		st.Close()
+		return nil, fmt.Errorf("load sinks: %w", err)
+	}
 	if err := e.startSources(); err != nil {
 		st.Close()
 		return nil, err
 	}
+	e.startSinks()
 	e.startTicker(opts.TickInterval)
 	return e, nil
 }
@@ -104,6 +110,7 @@ func Open(opts Options) (*Engine, error) {
 func (e *Engine) Close() error {
 	e.stopTicker()
 	e.stopSources()
+	e.stopSinks()
 	return e.store.Close()
 }
 
