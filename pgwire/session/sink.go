@@ -81,7 +81,7 @@ const (
 	sinkTypeDebezium = "debezium"
 
 	// sinkBatchRows bounds the rows of one delivery.
-	sinkBatchRows = 16384
+	sinkBatchRows  = 16384
 	sinkBackoffMin = 200 * time.Millisecond
 	sinkBackoffMax = 30 * time.Second
 )
@@ -1518,4 +1518,3 @@ func (t *fileTarget) deliver(_ context.Context, c *exec.Chunk, from, to uint64) 
 }
 
 func (t *fileTarget) close() { t.s = nil }
-
