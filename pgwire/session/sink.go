@@ -1090,6 +1090,14 @@ func (rt *sinkRuntime) run(ctx context.Context) {
 			}
 		}
 		rt.shipped.Store(to)
+		if h := testSinkBeforeTrim; h != nil {
+			if err := h(rt.rel.Name); err != nil {
+				if !retry(err) {
+					return
+				}
+				continue
+			}
+		}
 		if err := rt.trim(to); err != nil {
 			if !retry(err) {
 				return
@@ -1103,6 +1111,11 @@ func (rt *sinkRuntime) run(ctx context.Context) {
 		_ = e
 	}
 }
+
+// testSinkBeforeTrim, when set (tests), runs after a delivery and before
+// the delivered entries are deleted; an error is handled like a crash at
+// that point (the target is reopened and asked where it got).
+var testSinkBeforeTrim func(sink string) error
 
 // ack returns the last sequence number recorded as delivered in Pebble.
 func (rt *sinkRuntime) ack() (uint64, error) {
