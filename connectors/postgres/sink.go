@@ -5,11 +5,13 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/url"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/streamsql/streamsql/types"
 )
@@ -147,9 +149,10 @@ func (s *Sink) prepare(ctx context.Context) error {
 	rows, err := s.conn.Query(ctx, `SELECT a.attname, format_type(a.atttypid, a.atttypmod) FROM pg_attribute a
 		WHERE a.attrelid = $1::regclass AND a.attnum > 0 AND NOT a.attisdropped`, table)
 	if err != nil {
-		return fmt.Errorf("postgres sink: table %s: %w", table, err)
+		return tableErr(table, err)
 	}
 	typ := map[string]string{}
+	defer rows.Close()
 	for rows.Next() {
 		var n, t string
 		if err := rows.Scan(&n, &t); err != nil {
@@ -160,13 +163,13 @@ func (s *Sink) prepare(ctx context.Context) error {
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return fmt.Errorf("postgres sink: table %s: %w", table, err)
+		return tableErr(table, err)
 	}
 	var names, vals, sets []string
 	for i, c := range s.cols {
 		t, ok := typ[c]
 		if !ok {
-			return fmt.Errorf("postgres sink: table %s has no column %q", table, c)
+			return types.Errorf(types.CodeUndefinedColumn, "postgres sink: table %s of the target database has no column %q", table, c)
 		}
 		names = append(names, quoteIdent(c))
 		vals = append(vals, fmt.Sprintf("CAST($%d::text AS %s)", i+1, t))
@@ -193,6 +196,14 @@ func (s *Sink) prepare(ctx context.Context) error {
 		s.delete = "DELETE FROM " + table + " WHERE " + strings.Join(conds, " AND ")
 	}
 	return nil
+}
+
+func tableErr(table string, err error) error {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) && pe.Code == "42P01" {
+		return types.Errorf(types.CodeUndefinedTable, "postgres sink: table %s does not exist in the target database", table)
+	}
+	return fmt.Errorf("postgres sink: table %s: %w", table, err)
 }
 
 // Close closes the connection.
