@@ -244,6 +244,11 @@ func (s *session) prepareSink(x *sql.CreateSink, text string) (*sinkRuntime, *re
 		if err != nil {
 			return nil, nil, err
 		}
+		if len(temporalNodes(g)) > 0 {
+			e := types.Errorf(types.CodeFeatureNotSupported, "temporal filters (now()) are not supported in CREATE SINK ... AS SELECT")
+			e.Hint = "Create a materialized view with the filter and a sink FROM it."
+			return nil, nil, e
+		}
 		if m, ok := g.Root.Op.(*stream.Materialize); ok {
 			appendOnlyInput = m.AppendOnly()
 		}
