@@ -1095,8 +1095,8 @@ func (rt *sinkRuntime) run(ctx context.Context) {
 			}
 		}
 		rt.shipped.Store(to)
-		if h := testSinkBeforeTrim; h != nil {
-			if err := h(rt.rel.Name); err != nil {
+		if h := testSinkBeforeTrim.Load(); h != nil {
+			if err := (*h)(rt.rel.Name); err != nil {
 				if !retry(err) {
 					return
 				}
@@ -1120,7 +1120,7 @@ func (rt *sinkRuntime) run(ctx context.Context) {
 // testSinkBeforeTrim, when set (tests), runs after a delivery and before
 // the delivered entries are deleted; an error is handled like a crash at
 // that point (the target is reopened and asked where it got).
-var testSinkBeforeTrim func(sink string) error
+var testSinkBeforeTrim atomic.Pointer[func(sink string) error]
 
 // ack returns the last sequence number recorded as delivered in Pebble.
 func (rt *sinkRuntime) ack() (uint64, error) {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -160,23 +161,24 @@ func TestKafkaSinkProgressInKafkaWins(t *testing.T) {
 	ts := startTestServer(t, t.TempDir())
 	defer ts.stop()
 	c := ts.connect(t)
-	fails := 0
-	testSinkBeforeTrim = func(name string) error {
-		if name == "ks" && fails < 2 {
-			fails++
+	var fails atomic.Int32
+	hook := func(name string) error {
+		if name == "ks" && fails.Load() < 2 {
+			fails.Add(1)
 			return errors.New("injected crash before trim")
 		}
 		return nil
 	}
-	defer func() { testSinkBeforeTrim = nil }()
+	testSinkBeforeTrim.Store(&hook)
+	defer testSinkBeforeTrim.Store(nil)
 	mustExec(t, c, `CREATE TABLE ev (id INT) APPEND ONLY`)
 	mustExec(t, c, fmt.Sprintf(`CREATE SINK ks FROM ev WITH (connector = 'kafka', topic = 'pk', properties.bootstrap.server = '%s')`, addr))
 	mustExec(t, c, `INSERT INTO ev VALUES (1), (2)`)
 	waitSinks(t, ts)
 	mustExec(t, c, `INSERT INTO ev VALUES (3)`)
 	waitSinks(t, ts)
-	if fails != 2 {
-		t.Fatalf("injected %d failures", fails)
+	if fails.Load() != 2 {
+		t.Fatalf("injected %d failures", fails.Load())
 	}
 	got := consumeCommitted(t, addr, "pk", 3)
 	want := []string{`<nil>|{"id":1}`, `<nil>|{"id":2}`, `<nil>|{"id":3}`}

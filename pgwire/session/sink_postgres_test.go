@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -96,22 +97,23 @@ func TestPostgresSinkUpsertDeleteRestartAndOutage(t *testing.T) {
 	// Restart, with a crash injected between the PostgreSQL commit and the
 	// deletion of the shipped entries: the progress row keeps the entries
 	// from being written twice (log has no key: a double would show).
-	fails := 0
-	testSinkBeforeTrim = func(name string) error {
-		if name == "pga" && fails == 0 {
-			fails++
+	var fails atomic.Int32
+	hook := func(name string) error {
+		if name == "pga" && fails.Load() == 0 {
+			fails.Add(1)
 			return errors.New("injected crash before trim")
 		}
 		return nil
 	}
-	defer func() { testSinkBeforeTrim = nil }()
+	testSinkBeforeTrim.Store(&hook)
+	defer testSinkBeforeTrim.Store(nil)
 	ts = startTestServer(t, data)
 	defer ts.stop()
 	c = ts.connect(t)
 	mustExec(t, c, `INSERT INTO t VALUES (4, 'd', 4, NULL)`)
 	waitSinks(t, ts)
-	if fails != 1 {
-		t.Fatalf("injected %d failures", fails)
+	if fails.Load() != 1 {
+		t.Fatalf("injected %d failures", fails.Load())
 	}
 	wantPG(t, pg.URL, `SELECT id, v FROM log ORDER BY id, v`, "1 a", "1 a2", "2 b", "3 it's", "4 d")
 	wantPG(t, pg.URL, `SELECT k, v FROM tgt ORDER BY k`, "1 a2", "3 it's", "4 d")
