@@ -203,9 +203,12 @@ func (s *session) createSink(x *sql.CreateSink, text string) error {
 // means IF NOT EXISTS found the name taken.
 func (s *session) prepareSink(x *sql.CreateSink, text string) (*sinkRuntime, *readView, error) {
 	e := s.e
-	if e.cat.Get(x.Name) != nil {
+	if old := e.cat.Get(x.Name); old != nil {
 		if x.IfNotExists {
 			return nil, nil, nil
+		}
+		if old.Kind != catalog.KindSink {
+			return nil, nil, types.Errorf(types.CodeDuplicateTable, "relation %q already exists", x.Name)
 		}
 		return nil, nil, types.Errorf(types.CodeDuplicateObject, "sink %q already exists", x.Name)
 	}

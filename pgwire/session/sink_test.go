@@ -153,6 +153,7 @@ func TestSinkErrors(t *testing.T) {
 		{`CREATE SINK s FROM t WITH (topic = 'x')`, "42601", "connector"},
 		{`CREATE SINK s FROM nosuch WITH (connector = 'blackhole')`, "42P01", "nosuch"},
 		{`CREATE SINK ok FROM ao WITH (connector = 'blackhole')`, "42710", "already exists"},
+		{`CREATE SINK ao FROM t WITH (connector = 'blackhole')`, "42P07", "already exists"},
 		{`CREATE SINK s FROM t WITH (connector = 'kafka', properties.bootstrap.server = '127.0.0.1:1')`, "42601", "topic"},
 		{`CREATE SINK s FROM t WITH (connector = 'kafka', topic = 'x')`, "42601", "bootstrap"},
 		{`CREATE SINK s FROM t WITH (connector = 'jdbc', table.name = 'x')`, "42601", "url"},
@@ -177,5 +178,56 @@ func TestSinkErrors(t *testing.T) {
 	mustExec(t, c, `CREATE SINK IF NOT EXISTS forced FROM ao WITH (connector = 'blackhole')`)
 	if got := queryRowsText(t, c, `SHOW SINKS`); len(got) != 2 {
 		t.Fatalf("SHOW SINKS: %q", got)
+	}
+}
+
+// TestSinkBackfillWhileWriting creates a sink FROM a view while another
+// session keeps inserting: the sink must hold the view's rows exactly once
+// (the snapshot, then every change committed after it).
+func TestSinkBackfillWhileWriting(t *testing.T) {
+	out := t.TempDir()
+	ts := startTestServer(t, t.TempDir())
+	defer ts.stop()
+	c := ts.connect(t)
+	w := ts.connect(t)
+	mustExec(t, c, `CREATE TABLE ev (id INT, v INT) APPEND ONLY`)
+	mustExec(t, c, `CREATE MATERIALIZED VIEW even AS SELECT id, v FROM ev WHERE v % 2 = 0`)
+	mustExec(t, c, `INSERT INTO ev SELECT g, g FROM generate_series(1, 5000) AS g`)
+	stop := make(chan struct{})
+	done := make(chan int)
+	go func() {
+		i := 5001
+		for {
+			select {
+			case <-stop:
+				done <- i
+				return
+			default:
+			}
+			if _, err := w.Exec(context.Background(), `INSERT INTO ev VALUES ($1, $1), ($1 + 1, $1 + 1)`, i); err != nil {
+				t.Error(err)
+				done <- i
+				return
+			}
+			i += 2
+		}
+	}()
+	time.Sleep(20 * time.Millisecond)
+	mustExec(t, c, `CREATE SINK fs FROM even WITH (connector = 'file', path = '`+out+`', format = 'csv')`)
+	time.Sleep(50 * time.Millisecond)
+	close(stop)
+	last := <-done
+	waitSinks(t, ts)
+	got := fileSinkRows(t, out)
+	want := queryRowsText(t, c, `SELECT id::text || ',' || v::text FROM even`)
+	for i := range want {
+		want[i] = ".: " + want[i]
+	}
+	sort.Strings(want)
+	if len(got) != len(want) || strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Fatalf("sink holds %d rows, the view %d (writer reached %d)", len(got), len(want), last)
+	}
+	if len(want) <= 2500 {
+		t.Fatalf("the writer added nothing during the test: %d rows", len(want))
 	}
 }
