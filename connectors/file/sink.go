@@ -24,6 +24,10 @@ type SinkOptions struct {
 	// PartitionBy names the columns whose values make the sub-directories
 	// col=value/ a row is written under.
 	PartitionBy []string
+	// ID identifies the sink (set by the engine, not an option): it is part
+	// of the data and progress file names, so that sinks sharing a
+	// directory (or a sink re-created over an old one's files) keep apart.
+	ID string
 }
 
 // Sink option keys.
@@ -33,9 +37,12 @@ const (
 	KeyPartitionBy = "partition_by"
 )
 
-// ProgressFile is the file, under the sink's path, recording the sequence
-// number of the last batch completely written.
+// ProgressFile is the name prefix of the file, under the sink's path,
+// recording the sequence number of the last batch completely written
+// (_streamsql_progress.<sink id>).
 const ProgressFile = "_streamsql_progress"
+
+func (s *Sink) progressName() string { return ProgressFile + "." + s.o.ID }
 
 // ParseSinkOptions parses the WITH map of a file sink. engineKeys are keys
 // the engine handles itself (type, primary_key, ...), skipped here. Errors
@@ -77,7 +84,7 @@ func ParseSinkOptions(with map[string]string, engineKeys map[string]bool) (SinkO
 
 // Sink writes numbered batches of lines to files under a directory,
 // exactly once through crashes. A batch [from, to] becomes one file
-// part-<from>-<to>.<ext> in each partition directory it touches, each
+// part-<from>-<to>-<sink id>.<ext> in each partition directory it touches, each
 // written under a temporary name, synced and renamed into place; then the
 // progress file is replaced (same way) with to. Recover reads the progress
 // back and deletes the files of a batch a crash interrupted after the
@@ -120,34 +127,34 @@ func PartitionDir(cols []string, vals []*string) string {
 	return filepath.Join(parts...)
 }
 
-func fileName(from, to uint64, ext string) string {
-	return fmt.Sprintf("part-%020d-%020d.%s", from, to, ext)
+func (s *Sink) fileName(from, to uint64) string {
+	return fmt.Sprintf("part-%020d-%020d-%s.%s", from, to, s.o.ID, s.Ext())
 }
 
-// parseName returns the range of a data file name.
-func parseName(name string) (from, to uint64, ok bool) {
+// parseName returns the range and sink id of a data file name.
+func parseName(name string) (from, to uint64, id string, ok bool) {
 	if !strings.HasPrefix(name, "part-") {
-		return 0, 0, false
+		return 0, 0, "", false
 	}
 	rest := strings.TrimPrefix(name, "part-")
-	if i := strings.IndexByte(rest, '.'); i >= 0 {
+	if i := strings.LastIndexByte(rest, '.'); i >= 0 {
 		rest = rest[:i]
 	}
-	a, b, found := strings.Cut(rest, "-")
-	if !found {
-		return 0, 0, false
+	f := strings.SplitN(rest, "-", 3)
+	if len(f) != 3 {
+		return 0, 0, "", false
 	}
 	var err1, err2 error
-	from, err1 = strconv.ParseUint(a, 10, 64)
-	to, err2 = strconv.ParseUint(b, 10, 64)
-	return from, to, err1 == nil && err2 == nil
+	from, err1 = strconv.ParseUint(f[0], 10, 64)
+	to, err2 = strconv.ParseUint(f[1], 10, 64)
+	return from, to, f[2], err1 == nil && err2 == nil
 }
 
 // Recover returns the sequence number of the last complete batch and
 // removes any file of a later, interrupted batch (and temporary files).
 func (s *Sink) Recover() (uint64, error) {
 	var done uint64
-	b, err := os.ReadFile(filepath.Join(s.o.Path, ProgressFile))
+	b, err := os.ReadFile(filepath.Join(s.o.Path, s.progressName()))
 	switch {
 	case err == nil:
 		done, err = strconv.ParseUint(strings.TrimSpace(string(b)), 10, 64)
@@ -162,10 +169,11 @@ func (s *Sink) Recover() (uint64, error) {
 			return err
 		}
 		name := d.Name()
-		if strings.HasPrefix(name, ".tmp-") {
+		if strings.HasPrefix(name, ".tmp-"+s.progressName()+"-") ||
+			strings.HasPrefix(name, ".tmp-part-") && strings.Contains(name, "-"+s.o.ID+".") {
 			return os.Remove(p)
 		}
-		if from, _, ok := parseName(name); ok && from > done {
+		if from, _, id, ok := parseName(name); ok && id == s.o.ID && from > done {
 			return os.Remove(p)
 		}
 		return nil
@@ -190,11 +198,11 @@ func (s *Sink) Deliver(files map[string][]byte, from, to uint64) error {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return fmt.Errorf("file sink: %v", err)
 		}
-		if err := writeAtomic(dir, fileName(from, to, s.Ext()), files[d]); err != nil {
+		if err := writeAtomic(dir, s.fileName(from, to), files[d]); err != nil {
 			return err
 		}
 	}
-	return writeAtomic(s.o.Path, ProgressFile, []byte(strconv.FormatUint(to, 10)+"\n"))
+	return writeAtomic(s.o.Path, s.progressName(), []byte(strconv.FormatUint(to, 10)+"\n"))
 }
 
 // writeAtomic writes data to dir/name through a synced temporary file and

@@ -1010,7 +1010,6 @@ func (rt *sinkRuntime) sleep(d time.Duration) bool {
 
 // run is the sink's delivery loop.
 func (rt *sinkRuntime) run(ctx context.Context) {
-	e := rt.e
 	var target sinkTarget
 	defer func() {
 		if target != nil {
@@ -1116,7 +1115,6 @@ func (rt *sinkRuntime) run(ctx context.Context) {
 		rt.shipped.Store(to)
 		backoff = sinkBackoffMin
 		rt.ok()
-		_ = e
 	}
 }
 
@@ -1454,6 +1452,7 @@ func newFileTarget(rt *sinkRuntime) (*fileTarget, error) {
 	if err != nil {
 		return nil, err
 	}
+	o.ID = strconv.FormatUint(uint64(rt.rel.ID), 10)
 	t := &fileTarget{rt: rt, o: o, enc: format.NewJSONEncoder(rt.names, rt.ts)}
 	for _, p := range o.PartitionBy {
 		i := -1

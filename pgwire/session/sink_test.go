@@ -86,8 +86,18 @@ func TestFileSinkPartitionedExactlyOnceAcrossRestart(t *testing.T) {
 	}
 	// A batch interrupted by a crash (files beyond the progress) is
 	// removed at restart and written again.
-	orphan := filepath.Join(out, "g=a", "part-00000000000000000099-00000000000000000100.csv")
+	existing, _ := filepath.Glob(filepath.Join(out, "g=a", "part-*.csv"))
+	if len(existing) == 0 {
+		t.Fatal("no data file under g=a")
+	}
+	f := strings.Split(strings.TrimSuffix(filepath.Base(existing[0]), ".csv"), "-")
+	orphan := filepath.Join(out, "g=a", "part-00000000000000000099-00000000000000000100-"+f[len(f)-1]+".csv")
 	if err := os.WriteFile(orphan, []byte("99,a,0\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// Another sink's file in the same directory is left alone.
+	foreign := filepath.Join(out, "g=a", "part-00000000000000000099-00000000000000000100-77.csv")
+	if err := os.WriteFile(foreign, []byte("77,a,0\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	ts.stop()
@@ -97,7 +107,7 @@ func TestFileSinkPartitionedExactlyOnceAcrossRestart(t *testing.T) {
 	c = ts.connect(t)
 	mustExec(t, c, `INSERT INTO ev VALUES (5, 'b', 50)`)
 	waitSinks(t, ts)
-	want = []string{"g=__NULL__: 4,,40", "g=a: 1,a,10", "g=a: 3,a,30", "g=b: 2,b,20", "g=b: 5,b,50"}
+	want = []string{"g=__NULL__: 4,,40", "g=a: 1,a,10", "g=a: 3,a,30", "g=a: 77,a,0", "g=b: 2,b,20", "g=b: 5,b,50"}
 	if got := fileSinkRows(t, out); strings.Join(got, "|") != strings.Join(want, "|") {
 		t.Fatalf("after restart:\n got %q\nwant %q", got, want)
 	}
