@@ -239,11 +239,11 @@ func (s *session) prepareSink(x *sql.CreateSink, text string) (*sinkRuntime, *re
 	if err != nil {
 		return nil, nil, err
 	}
-	rel := &catalog.Relation{ID: id, Name: x.Name, Kind: catalog.KindSink, SQL: text, With: with}
+	rel := &catalog.Relation{ID: id, Name: x.Name, Kind: catalog.KindSink, SQL: text, With: with, EmitOnWindowClose: x.EmitOnWindowClose}
 	rt := &sinkRuntime{e: e, rel: rel, conn: conn}
 	appendOnlyInput := false
 	if x.Query != nil {
-		bq, g, deps, err := e.compileView(x.Query, id, e.cat.AllocID, false)
+		bq, g, deps, err := e.compileView(x.Query, id, e.cat.AllocID, x.EmitOnWindowClose)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -822,7 +822,7 @@ func (e *Engine) loadSinks() error {
 				next++
 				return ids[next-1], nil
 			}
-			_, g, _, err := e.compileView(x.Query, r.ID, alloc, false)
+			_, g, _, err := e.compileView(x.Query, r.ID, alloc, r.EmitOnWindowClose)
 			if err != nil {
 				return err
 			}

@@ -241,3 +241,33 @@ func TestSinkBackfillWhileWriting(t *testing.T) {
 		t.Fatalf("the writer added nothing during the test: %d rows", len(want))
 	}
 }
+
+// TestSinkEmitOnWindowClose: a sink AS SELECT ... EMIT ON WINDOW CLOSE
+// writes each window once, when the watermark passes its end (the
+// watermark reaches the sink's own dataflow), also after a restart.
+func TestSinkEmitOnWindowClose(t *testing.T) {
+	out, data := t.TempDir(), t.TempDir()
+	ts := startTestServer(t, data)
+	c := ts.connect(t)
+	mustExec(t, c, "CREATE TABLE ev (id INT, ts TIMESTAMP, v INT, WATERMARK FOR ts AS ts - INTERVAL '5' SECOND) APPEND ONLY")
+	mustExec(t, c, `CREATE SINK w AS SELECT window_start, count(*) AS n, sum(v) AS s FROM TUMBLE(ev, ts, INTERVAL '10' SECOND)
+		GROUP BY window_start EMIT ON WINDOW CLOSE
+		WITH (connector = 'file', path = '`+out+`', format = 'csv', type = 'append-only', force_append_only = 'true')`)
+	mustExec(t, c, `INSERT INTO ev VALUES (1, '2026-01-01 00:00:01', 1), (2, '2026-01-01 00:00:09', 2), (3, '2026-01-01 00:00:12', 3)`)
+	waitSinks(t, ts)
+	if got := fileSinkRows(t, out); len(got) != 0 {
+		t.Fatalf("window written before it closed: %q", got)
+	}
+	mustExec(t, c, `INSERT INTO ev VALUES (4, '2026-01-01 00:00:16', 4)`) // watermark 00:00:11
+	waitSinks(t, ts)
+	ts.stop()
+	ts = startTestServer(t, data)
+	defer ts.stop()
+	c = ts.connect(t)
+	mustExec(t, c, `INSERT INTO ev VALUES (5, '2026-01-01 00:00:31', 5)`) // watermark 00:00:26
+	waitSinks(t, ts)
+	want := []string{".: 2026-01-01 00:00:00,2,3", ".: 2026-01-01 00:00:10,2,7"}
+	if got := fileSinkRows(t, out); strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Fatalf("got %q, want %q", got, want)
+	}
+}
