@@ -37,6 +37,9 @@ type Column struct {
 	// Hidden columns (the implicit _row_id of a table without a primary
 	// key) are stored but not expanded by SELECT *.
 	Hidden bool `json:"hidden,omitempty"`
+	// Proctime marks a column declared AS PROCTIME(): filled with the
+	// processing time when a row is ingested (connector or INSERT).
+	Proctime bool `json:"proctime,omitempty"`
 }
 
 // Watermark is WATERMARK FOR Column AS Expr: after each chunk the source

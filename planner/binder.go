@@ -49,6 +49,9 @@ type Binder struct {
 	// sessionGroupBy is the GROUP BY of the SELECT whose FROM is being
 	// bound: it keys a SESSION window without PARTITION BY.
 	sessionGroupBy *ast.GroupByClause
+	// temporalOK is set while binding the right side of a join written
+	// FOR SYSTEM_TIME AS OF PROCTIME() (see temporalRight).
+	temporalOK bool
 }
 
 type cteDef struct {
@@ -770,7 +773,12 @@ func (b *Binder) bindFrom(j *ast.Join, parent *scope) (Node, []Column, map[int]b
 	if err != nil {
 		return nil, nil, nil, err
 	}
+	temporal, err := b.temporalRight(j)
+	if err != nil {
+		return nil, nil, nil, err
+	}
 	rn, rcols, rh, err := b.bindFromNode(j.Right, parent)
+	b.temporalOK = false
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -891,7 +899,7 @@ func (b *Binder) bindFrom(j *ast.Join, parent *scope) (Node, []Column, map[int]b
 			hidden[len(lcols)+ri] = true
 		}
 	}
-	var node Node = &Join{Kind: kind, L: ln, R: rn, Conds: conds}
+	var node Node = &Join{Kind: kind, L: ln, R: rn, Conds: conds, Temporal: temporal}
 	if len(merged) > 0 {
 		// PostgreSQL lists the merged USING columns first.
 		exprs := merged
@@ -980,6 +988,9 @@ func (b *Binder) bindTableSource(n ast.ResultSetNode, parent *scope) (Node, []Co
 }
 
 func (b *Binder) bindTableName(t *ast.TableName, alias string) (Node, []Column, error) {
+	if err := b.checkAsOf(t); err != nil {
+		return nil, nil, err
+	}
 	name := t.Name.O
 	if alias == "" {
 		alias = name

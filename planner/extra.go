@@ -213,6 +213,9 @@ func explain(sb *strings.Builder, n Node, depth int) {
 	case *Join:
 		kind := [...]string{"Inner", "Left", "Right", "Full", "Semi", "Anti", "Anti (null-aware)"}[x.Kind]
 		fmt.Fprintf(sb, "%s%s Join", ind, kind)
+		if x.Temporal {
+			sb.WriteString(" (FOR SYSTEM_TIME AS OF PROCTIME())")
+		}
 		if len(x.Conds) > 0 {
 			fmt.Fprintf(sb, " on %s", exprList(x.Conds))
 		}

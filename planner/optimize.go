@@ -69,6 +69,9 @@ func (o *optimizer) push(n Node, conds []exec.Expr) Node {
 		s.Filters = append(append([]exec.Expr(nil), x.Filters...), conds...)
 		return &s
 	case *Join:
+		if x.Temporal {
+			return o.pushTemporal(x, conds)
+		}
 		return o.pushJoin(x, conds)
 	case *Project:
 		var down, keep []exec.Expr
@@ -202,7 +205,7 @@ func (o *optimizer) pushInnerRegion(j *Join, conds []exec.Expr) Node {
 	var all []exec.Expr
 	var flatten func(n Node, base int)
 	flatten = func(n Node, base int) {
-		if x, ok := n.(*Join); ok && x.Kind == JoinInner {
+		if x, ok := n.(*Join); ok && x.Kind == JoinInner && !x.Temporal {
 			nl := len(x.L.Schema())
 			flatten(x.L, base)
 			flatten(x.R, base+nl)
@@ -212,7 +215,7 @@ func (o *optimizer) pushInnerRegion(j *Join, conds []exec.Expr) Node {
 			return
 		}
 		if f, ok := n.(*Filter); ok {
-			if x, ok := f.In.(*Join); ok && x.Kind == JoinInner {
+			if x, ok := f.In.(*Join); ok && x.Kind == JoinInner && !x.Temporal {
 				for _, c := range f.Conds {
 					all = append(all, shift(c, func(i int) int { return i + base }))
 				}

@@ -82,6 +82,10 @@ type Join struct {
 	Kind  JoinKind
 	L, R  Node
 	Conds []exec.Expr
+	// Temporal marks R FOR SYSTEM_TIME AS OF PROCTIME() (inner or left
+	// join): a view looks each left row up in the table R as it is then
+	// (see stream_lookup.go); a batch query joins as usual.
+	Temporal bool
 }
 
 // AggCall is one aggregate of an Aggregate node.

@@ -253,7 +253,7 @@ func (sb *streamBuilder) build(n Node, parent *StreamNode, port int) error {
 		return nil
 	case *Project:
 		in, exprs := narrowSession(sb.liftSubqueries(x.In, x.Exprs))
-		if err := checkExprs(exprs...); err != nil {
+		if err := checkProjectExprs(in, exprs); err != nil {
 			return err
 		}
 		sp := stream.NewProject(exprs)
@@ -424,6 +424,9 @@ func (sb *streamBuilder) buildAgg(x *Aggregate, parent *StreamNode, port int) er
 }
 
 func (sb *streamBuilder) buildJoin(j *Join, parent *StreamNode, port int) error {
+	if j.Temporal {
+		return sb.buildLookupJoin(j, parent, port)
+	}
 	if err := checkExprs(j.Conds...); err != nil {
 		return err
 	}
@@ -614,6 +617,8 @@ func appendOnly(n Node) bool {
 		return appendOnly(x.In) && !hasSubqueryExprs(x.Exprs)
 	case *HopWindow:
 		return appendOnly(x.In)
+	case *Join:
+		return x.Temporal && appendOnly(x.L)
 	case *SetOp:
 		return x.Kind == SetUnion && x.All && appendOnly(x.L) && appendOnly(x.R)
 	}

@@ -18,6 +18,9 @@ type ColumnDef struct {
 	// original text.
 	Default     ast.ExprNode
 	DefaultText string
+	// Proctime marks a column declared AS PROCTIME(): a timestamptz
+	// generated column holding the time the row was ingested.
+	Proctime bool
 }
 
 // WatermarkDef is WATERMARK FOR Column AS Expr.
@@ -637,6 +640,11 @@ func (p *dparser) tableElement(t *CreateTable) error {
 			if _, err := p.ident(); err != nil {
 				return err
 			}
+		case p.peek().is("as") && p.peekN(1).is("proctime") && p.peekN(2).isP("(") && p.peekN(3).isP(")"):
+			if err := proctimeColumn(&c, p.text, p.peek().Pos); err != nil {
+				return err
+			}
+			p.i += 4
 		case p.peek().is("check") || p.peek().is("references") || p.peek().is("generated") || p.peek().is("as") || p.peek().is("collate"):
 			e := types.Errorf(types.CodeFeatureNotSupported, "column option %s is not supported", strings.ToUpper(p.peek().Val))
 			e.Position = runePos(p.text, p.peek().Pos)

@@ -34,6 +34,7 @@
 //	__pg_symmetric(lo)             AsSymmetric  x BETWEEN SYMMETRIC lo AND hi (the low bound)
 //	f(__pg_distinct(a), ...)       AsDistinctArg  string_agg(DISTINCT a, ...) and other calls TiDB does not see as aggregates
 //	__pg_agg_order(x, ...)         AsAggOrder   string_agg(s, ',' ORDER BY x DESC), with __pg_desc(x)
+//	rel AS OF TIMESTAMP __pg_proctime()  AsTemporalTable  rel FOR SYSTEM_TIME AS OF PROCTIME() (temporal join)
 //
 // Other rewrites produce ordinary TiDB syntax: a ^ b becomes power(a, b),
 // # (bitwise XOR) becomes MySQL's ^, x AT TIME ZONE z becomes timezone(z, x),

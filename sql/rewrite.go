@@ -280,6 +280,10 @@ func (r *rewriter) seq(items []item) {
 			continue
 		}
 		// Words.
+		if k, ok := r.temporalRef(items, i, inFrom); ok {
+			i = r.forSystemTime(items, i, k) - 1
+			continue
+		}
 		if t.Quoted {
 			r.emitWord(items, i)
 			continue

@@ -292,3 +292,42 @@ func TestParseExpr(t *testing.T) {
 		}
 	}
 }
+
+func TestForSystemTime(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"SELECT * FROM bid B JOIN side_input FOR SYSTEM_TIME AS OF PROCTIME() AS S ON B.auction % 10000 = S.key",
+			"select * from `bid` as `b` join `side_input` as `s` as of timestamp __pg_proctime() on `b`.`auction`%10000=`s`.`key`"},
+		{"SELECT * FROM t LEFT JOIN public.d FOR SYSTEM_TIME AS OF proctime() ON t.k = d.k",
+			"select * from `t` left join `public`.`d` as of timestamp __pg_proctime() on `t`.`k`=`d`.`k`"},
+		{`SELECT * FROM t JOIN "Dim" FOR SYSTEM_TIME AS OF PROCTIME() ON t.k = "Dim".k`,
+			"select * from `t` join `Dim` as of timestamp __pg_proctime() on `t`.`k`=`Dim`.`k`"},
+		{"SELECT * FROM t JOIN d FOR SYSTEM_TIME AS OF PROCTIME() x ON t.k = x.k WHERE x.v > 1",
+			"select * from `t` join `d` as `x` as of timestamp __pg_proctime() on `t`.`k`=`x`.`k` where `x`.`v`>1"},
+	} {
+		q := mustQuery(t, tc.in)
+		if got := restore(t, q.Node); got != tc.want {
+			t.Errorf("%s\n got: %s\nwant: %s", tc.in, got, tc.want)
+		}
+		sel := q.Node.(*ast.SelectStmt)
+		if !IsTemporalRef(sel.From.TableRefs.Right) {
+			t.Errorf("%s: right side not marked temporal", tc.in)
+		}
+	}
+	for _, tc := range []struct{ in, code string }{
+		{"SELECT * FROM t JOIN d FOR SYSTEM_TIME AS OF now() ON t.k = d.k", "0A000"},
+		{"SELECT * FROM t JOIN d FOR SYSTEM_TIME AS OF PROCTIME() AS x(a, b) ON t.k = x.a", "0A000"},
+		{"SELECT * FROM t JOIN d FOR SYSTEM_TIME ON t.k = d.k", "42601"},
+	} {
+		_, err := Parse(tc.in)
+		e, ok := err.(*types.Error)
+		if !ok || e.Code != tc.code {
+			t.Errorf("%s: got %v, want SQLSTATE %s", tc.in, err, tc.code)
+		}
+	}
+	// TiDB's own AS OF TIMESTAMP is not PostgreSQL.
+	q := mustQuery(t, "SELECT * FROM t AS OF TIMESTAMP now()")
+	tn := q.Node.(*ast.SelectStmt).From.TableRefs.Left.(*ast.TableSource).Source.(*ast.TableName)
+	if ok, err := AsTemporalTable(tn); ok || err == nil {
+		t.Errorf("AS OF TIMESTAMP accepted: %v %v", ok, err)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"unsafe"
 
 	"github.com/RaduBerinde/btreemap"
@@ -33,6 +34,9 @@ import (
 // Size is bounded: past the limit the cache is cleared and every table
 // falls back to Pebble, now with a point cache.
 type ReadCache struct {
+	// gen counts the times tables lost completeness (see CachedBatch's
+	// unindexed writes).
+	gen    atomic.Uint64
 	mu     sync.Mutex
 	tables map[uint32]*tableCache
 	bytes  int64
@@ -91,6 +95,7 @@ func (c *ReadCache) MarkComplete(tables ...uint32) {
 }
 
 func (c *ReadCache) dropLocked(id uint32, tc *tableCache) {
+	c.gen.Add(1)
 	c.bytes -= tc.bytes
 	delete(c.tables, id)
 }
@@ -98,6 +103,7 @@ func (c *ReadCache) dropLocked(id uint32, tc *tableCache) {
 // Clear drops every entry; no table stays complete.
 func (c *ReadCache) Clear() {
 	c.mu.Lock()
+	c.gen.Add(1)
 	c.tables = map[uint32]*tableCache{}
 	c.bytes = 0
 	c.mu.Unlock()
@@ -167,11 +173,12 @@ func (c *ReadCache) lookup(key []byte) (v cachedValue, known bool) {
 // write to a table that is not complete only updates a key already
 // cached: blind writes (an append-only view's rows) would fill the cache
 // with keys nobody reads.
-func (c *ReadCache) putLocked(key []byte, v cachedValue, write bool) {
+func (c *ReadCache) putLocked(key []byte, v cachedValue, write bool) (complete bool) {
 	tc := c.table(key, true)
 	if tc == nil {
-		return
+		return false
 	}
+	complete = tc.complete
 	var delta int64
 	if tc.complete {
 		tc.detachReaders()
@@ -200,6 +207,7 @@ func (c *ReadCache) putLocked(key []byte, v cachedValue, write bool) {
 	if c.bytes > c.limit {
 		c.shrinkLocked()
 	}
+	return complete
 }
 
 // shrinkLocked evicts whole tables, largest first, until the cache is
@@ -225,6 +233,16 @@ type CachedBatch struct {
 	b   *Batch
 	c   *ReadCache
 	buf []byte
+	// touched records that the cache learnt something through this batch
+	// (a write, or a value read from the batch); only then must a batch
+	// closed without committing clear the cache.
+	touched bool
+	// Writes to complete tables are not indexed in the batch (nothing
+	// reads them back from it). If any table loses completeness while
+	// such writes are pending (gen moved past sideGen), they are indexed
+	// before the next read through the batch.
+	sidePending bool
+	sideGen     uint64
 	// iters are idle Pebble iterators over b, reused by NewIter: creating
 	// one per lookup (a join probe) costs more than the lookup itself.
 	iters []*Iter
@@ -244,7 +262,7 @@ func (c *ReadCache) Wrap(b *Batch) *CachedBatch {
 func (cb *CachedBatch) Batch() *Batch { return cb.b }
 
 func (cb *CachedBatch) closed(committed bool) {
-	if !committed {
+	if !committed && cb.touched {
 		cb.c.Clear()
 	}
 }
@@ -253,6 +271,9 @@ func (cb *CachedBatch) closed(committed bool) {
 func (cb *CachedBatch) Get(key []byte) ([]byte, bool, error) {
 	v, ok := cb.c.lookup(key)
 	if !ok {
+		if err := cb.syncSide(); err != nil {
+			return nil, false, err
+		}
 		val, closer, found, err := cb.b.Get(key)
 		if err != nil {
 			return nil, false, err
@@ -264,6 +285,7 @@ func (cb *CachedBatch) Get(key []byte) ([]byte, bool, error) {
 				return nil, false, err
 			}
 		}
+		cb.touched = true
 		cb.c.mu.Lock()
 		cb.c.putLocked(key, v, false)
 		cb.c.mu.Unlock()
@@ -277,24 +299,49 @@ func (cb *CachedBatch) Get(key []byte) ([]byte, bool, error) {
 
 // Set writes key → value.
 func (cb *CachedBatch) Set(key, value []byte) error {
-	if err := cb.b.Set(key, value); err != nil {
-		return err
-	}
-	cb.c.mu.Lock()
-	cb.c.putLocked(key, cachedValue{v: append([]byte(nil), value...), found: true}, true)
-	cb.c.mu.Unlock()
-	return nil
+	return cb.write(key, cachedValue{v: append([]byte(nil), value...), found: true})
 }
 
 // Delete removes key.
 func (cb *CachedBatch) Delete(key []byte) error {
-	if err := cb.b.Delete(key); err != nil {
-		return err
-	}
+	return cb.write(key, cachedValue{})
+}
+
+func (cb *CachedBatch) write(key []byte, v cachedValue) error {
+	cb.touched = true
 	cb.c.mu.Lock()
-	cb.c.putLocked(key, cachedValue{}, true)
+	gen := cb.c.gen.Load()
+	complete := cb.c.putLocked(key, v, true)
 	cb.c.mu.Unlock()
-	return nil
+	if complete && cb.c.gen.Load() == gen {
+		if !cb.sidePending {
+			cb.sidePending, cb.sideGen = true, gen
+		} else if gen != cb.sideGen {
+			if err := cb.syncSide(); err != nil {
+				return err
+			}
+			cb.sidePending, cb.sideGen = true, gen
+		}
+		if v.found {
+			return cb.b.setUnindexed(key, v.v)
+		}
+		return cb.b.deleteUnindexed(key)
+	}
+	if v.found {
+		return cb.b.Set(key, v.v)
+	}
+	return cb.b.Delete(key)
+}
+
+// syncSide indexes the pending unindexed writes if some table lost its
+// completeness since they began: reads of that table now go through the
+// batch and must see them.
+func (cb *CachedBatch) syncSide() error {
+	if !cb.sidePending || cb.c.gen.Load() == cb.sideGen {
+		return nil
+	}
+	cb.sidePending = false
+	return cb.b.flushSide()
 }
 
 // NewIter returns an iterator over [lower, upper) that sees the writes made
@@ -303,6 +350,9 @@ func (cb *CachedBatch) Delete(key []byte) error {
 func (cb *CachedBatch) NewIter(lower, upper []byte) (*Iter, error) {
 	if m := cb.memIter(lower, upper); m != nil {
 		return &Iter{mem: m}, nil
+	}
+	if err := cb.syncSide(); err != nil {
+		return nil, err
 	}
 	if n := len(cb.iters); n > 0 {
 		it := cb.iters[n-1]

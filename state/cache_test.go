@@ -168,3 +168,42 @@ func checkScan(t *testing.T, rng *rand.Rand, cb *CachedBatch, view map[string]st
 		}
 	}
 }
+
+// TestCacheKeptByUntouchedDiscard checks that a batch closed without
+// committing clears the cache only if the cache learnt something through
+// it: read-only or empty batches (a writer that found nothing to do) must
+// not throw away every view's in-memory state.
+func TestCacheKeptByUntouchedDiscard(t *testing.T) {
+	s, err := Open("", Options{InMemory: true, DisableSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	c := NewReadCache(1 << 20)
+	c.MarkComplete(7)
+	k := append(AppendTablePrefix(nil, 7, 0), 'k')
+	b := s.NewBatch()
+	if err := c.Wrap(b).Set(k, []byte("v")); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Commit(false); err != nil {
+		t.Fatal(err)
+	}
+	b = s.NewBatch()
+	cb := c.Wrap(b)
+	if v, found, err := cb.Get(k); err != nil || !found || string(v) != "v" {
+		t.Fatalf("Get = %q, %v, %v", v, found, err)
+	}
+	b.Close()
+	if !c.Complete(7) || c.Len() != 1 {
+		t.Fatalf("a discarded read-only batch cleared the cache (complete=%v, len=%d)", c.Complete(7), c.Len())
+	}
+	b = s.NewBatch()
+	if err := c.Wrap(b).Set(k, []byte("w")); err != nil {
+		t.Fatal(err)
+	}
+	b.Close()
+	if c.Complete(7) || c.Len() != 0 {
+		t.Fatal("a discarded batch that wrote left its write in the cache")
+	}
+}

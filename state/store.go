@@ -398,6 +398,52 @@ type Batch struct {
 	// preHooks run before the batch commits or closes (to close pooled
 	// iterators, which must not outlive the batch's use).
 	preHooks []func()
+	// side holds writes nobody reads back through this batch (the state of
+	// tables the ReadCache holds completely), kept out of the indexed
+	// batch's skiplist; they are committed together with it.
+	side *pebble.Batch
+}
+
+// setUnindexed writes key → value without indexing it: Get and NewIter on
+// the batch do not see it (until flushSide).
+func (b *Batch) setUnindexed(key, value []byte) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.b == nil {
+		return errBatchClosed
+	}
+	if b.side == nil {
+		b.side = b.s.db.NewBatch()
+	}
+	return b.side.Set(key, value, nil)
+}
+
+// deleteUnindexed deletes key without indexing it (see setUnindexed).
+func (b *Batch) deleteUnindexed(key []byte) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.b == nil {
+		return errBatchClosed
+	}
+	if b.side == nil {
+		b.side = b.s.db.NewBatch()
+	}
+	return b.side.Delete(key, nil)
+}
+
+// flushSide moves the unindexed writes into the indexed batch, so that
+// reads through the batch see them.
+func (b *Batch) flushSide() error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.b == nil || b.side == nil || b.side.Empty() {
+		return nil
+	}
+	if err := b.b.Apply(b.side, nil); err != nil {
+		return err
+	}
+	b.side.Reset()
+	return nil
 }
 
 // onClose registers f to run when the batch commits or is closed.
@@ -548,7 +594,11 @@ func (b *Batch) Len() int {
 	if b.b == nil {
 		return 0
 	}
-	return b.b.Len()
+	n := b.b.Len()
+	if b.side != nil {
+		n += b.side.Len()
+	}
+	return n
 }
 
 // Count returns the number of writes in the batch.
@@ -558,7 +608,11 @@ func (b *Batch) Count() uint32 {
 	if b.b == nil {
 		return 0
 	}
-	return b.b.Count()
+	n := b.b.Count()
+	if b.side != nil {
+		n += b.side.Count()
+	}
+	return n
 }
 
 // Commit applies the batch atomically and releases it. With sync (and the
@@ -589,7 +643,17 @@ func (b *Batch) commit(sync bool) error {
 		b.s.epochMu.Lock()
 		defer b.s.epochMu.Unlock()
 	}
-	if err := b.b.Commit(wo); err != nil {
+	commit := b.b
+	if b.side != nil && !b.side.Empty() {
+		// The unindexed writes go first: a key written there and later
+		// through the index (its table having left the cache meanwhile)
+		// ends with the later value.
+		if err := b.side.Apply(b.b, nil); err != nil {
+			return err
+		}
+		commit = b.side
+	}
+	if err := commit.Commit(wo); err != nil {
 		return err
 	}
 	if b.hasEpoch && b.epoch > b.s.committedEpoch.Load() {
@@ -598,7 +662,56 @@ func (b *Batch) commit(sync bool) error {
 	b.token.done.Store(true)
 	err := b.b.Close()
 	b.b = nil
+	if b.side != nil {
+		if cerr := b.side.Close(); err == nil {
+			err = cerr
+		}
+		b.side = nil
+	}
 	return err
+}
+
+// CommitNoSyncWait applies the batch, which makes it visible to reads at
+// once, and returns a function that waits until it is durable. A writer
+// that releases its locks before waiting lets the next writers apply
+// theirs meanwhile, and the WAL syncs them together (group commit:
+// concurrent statements share one fsync). The batch must not be used
+// after; wait must be called exactly once.
+func (b *Batch) CommitNoSyncWait() (wait func() error, err error) {
+	if b.s.opts.DisableSync || b.hasEpoch {
+		return func() error { return nil }, b.Commit(true)
+	}
+	b.runPreHooks()
+	b.mu.Lock()
+	if b.b == nil {
+		b.mu.Unlock()
+		return nil, errBatchClosed
+	}
+	commit := b.b
+	if b.side != nil && !b.side.Empty() {
+		if err := b.side.Apply(b.b, nil); err != nil {
+			b.mu.Unlock()
+			return nil, err
+		}
+		commit = b.side
+	}
+	if err := b.s.db.ApplyNoSyncWait(commit, pebble.Sync); err != nil {
+		b.mu.Unlock()
+		return nil, err
+	}
+	indexed, side := b.b, b.side
+	b.b, b.side = nil, nil
+	b.token.done.Store(true)
+	b.mu.Unlock()
+	b.runHooks(true)
+	return func() error {
+		err := commit.SyncWait()
+		_ = indexed.Close()
+		if side != nil {
+			_ = side.Close()
+		}
+		return err
+	}, nil
 }
 
 // Close releases the batch without committing it (a no-op after Commit).
@@ -611,6 +724,10 @@ func (b *Batch) Close() error {
 	}
 	err := b.b.Close()
 	b.b = nil
+	if b.side != nil {
+		_ = b.side.Close()
+		b.side = nil
+	}
 	b.mu.Unlock()
 	b.runHooks(false)
 	return err

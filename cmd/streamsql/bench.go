@@ -146,7 +146,9 @@ func oneLine(s string) string {
 }
 
 // benchSetup declares the three nexmark sources (SPEC §9.3: three
-// type-filtered views of one event sequence) and q13's side input. As in
+// type-filtered views of one event sequence) and q13's side input, filled
+// before any view exists; bid also has q12's processing-time column
+// p_time. As in
 // RisingWave's Nexmark setup, each source has a watermark 4 seconds behind
 // its date_time, so windowed queries can close windows and drop state.
 func benchSetup(events uint64, par int) []string {
@@ -157,14 +159,24 @@ func benchSetup(events uint64, par int) []string {
 		for i, n := range names {
 			cols = append(cols, n+" "+ts[i].String())
 		}
+		if t == "bid" {
+			// q12's processing time (QUERIES.md §0.1).
+			cols = append(cols, "p_time TIMESTAMPTZ AS PROCTIME()")
+		}
 		out = append(out, fmt.Sprintf(`CREATE SOURCE %s (%s,
 			WATERMARK FOR date_time AS date_time - INTERVAL '4' SECOND)
 			WITH (connector = 'nexmark', nexmark.table.type = '%s',
 			nexmark.event.num = '%d', nexmark.split.num = '%d') FORMAT PLAIN ENCODE JSON`,
 			t, strings.Join(cols, ", "), t, events, par))
 	}
-	out = append(out, `CREATE TABLE side_input (key BIGINT PRIMARY KEY, value VARCHAR)`)
-	return out
+	return append(out, sideInputSetup()...)
+}
+
+// sideInputSetup creates and fills q13's side input (QUERIES.md §0.3:
+// 10,000 rows (i, 'i'), as Flink's side-input file).
+func sideInputSetup() []string {
+	return []string{`CREATE TABLE side_input (key BIGINT PRIMARY KEY, value VARCHAR)`,
+		`INSERT INTO side_input SELECT i, i::varchar FROM generate_series(0, 9999) AS i`}
 }
 
 // sinkPath matches the path option of a file sink's WITH clause.
@@ -274,12 +286,13 @@ func reportState(srv *Server, q, view string, t0 time.Time, every time.Duration,
 				consumed = n
 			}
 		}
-		n, err := srv.engine.StateBytes(view)
+		rows, ops, err := srv.engine.StateBytesSplit(view)
 		if err != nil {
 			fmt.Fprintf(os.Stderr, "%s t=%.0fs state: %v\n", q, time.Since(t0).Seconds(), err)
 			continue
 		}
-		fmt.Fprintf(os.Stderr, "%s t=%.0fs source_rows=%d state=%.1f MiB\n", q, time.Since(t0).Seconds(), consumed, float64(n)/(1<<20))
+		fmt.Fprintf(os.Stderr, "%s t=%.0fs source_rows=%d operator_state=%.1f MiB output_rows=%.1f MiB\n",
+			q, time.Since(t0).Seconds(), consumed, float64(ops)/(1<<20), float64(rows)/(1<<20))
 	}
 }
 

@@ -37,6 +37,13 @@ func TestNexmarkViewsEqualBatch(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close(ctx)
+	// q13's side input exists before the events and never changes, so its
+	// temporal join equals the plain join.
+	for _, q := range sideInputSetup() {
+		if _, err := c.Exec(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
 	for _, tbl := range []string{"person", "auction", "bid"} {
 		q := fmt.Sprintf(`CREATE TABLE %s WITH (connector = 'nexmark', nexmark.table.type = '%s',
 			nexmark.event.num = '30000') FORMAT PLAIN ENCODE JSON`, tbl, tbl)
@@ -45,7 +52,7 @@ func TestNexmarkViewsEqualBatch(t *testing.T) {
 		}
 	}
 	var views []string
-	for _, q := range []string{"q0", "q1", "q2", "q3", "q4", "q5", "q6", "q7", "q8", "q9", "q11", "q14", "q15", "q16", "q17", "q18", "q19", "q20", "q21", "q22"} {
+	for _, q := range []string{"q0", "q1", "q2", "q3", "q4", "q5", "q6", "q7", "q8", "q9", "q11", "q13", "q14", "q15", "q16", "q17", "q18", "q19", "q20", "q21", "q22"} {
 		if _, err := c.Exec(ctx, nexmarkQueries[q]); err != nil {
 			t.Fatalf("%s: %v", q, err)
 		}

@@ -141,6 +141,18 @@ func (G *Generator) locate(k uint64) uint64 {
 	}
 }
 
+// Position returns the position in the combined event stream of the next
+// row this reader will produce (or the stream's end when done): readers of
+// different tables of one stream compare positions to keep their event
+// times close (see the engine's source alignment).
+func (G *Generator) Position() uint64 {
+	if G.Done() {
+		return G.g.cfg.EventCount
+	}
+	n, _ := G.position()
+	return n
+}
+
 // Offset returns the resume position: the table index of the next row this
 // reader will produce. Store it in a checkpoint and pass it to Seek.
 func (G *Generator) Offset() uint64 { return G.k }

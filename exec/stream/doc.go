@@ -1,6 +1,6 @@
 // Package stream implements the incremental operators that maintain
 // materialized views: Filter, Project, UnionAll, HashAgg, HashJoin,
-// Distinct, TopN, Session, Materialize and LateFilter, plus
+// LookupJoin, Distinct, TopN, Session, Materialize and LateFilter, plus
 // MaterializedScan, the batch operator that reads a view back.
 //
 // # Delta model
@@ -45,6 +45,7 @@
 //	             id | vnode(group) | group | 0x01 | sortkey | row → count ++ row   (emitted window)
 //	Session      id | vnode(partition) | partition | time | row → count ++ row
 //	TemporalFilter id | vnode(row) | memcmp(time) | row         → count
+//	LookupJoin   id | vnode(left) | left row | 0 or 1 | table row → count   (retractable left input only)
 //
 // A delete of a row an operator does not hold fails with SQLSTATE XX000:
 // it can only come from a bug or corrupted state, never from user input.
@@ -66,6 +67,10 @@
 //   - TopN: after each chunk, every touched group's window [offset,
 //     offset+limit) is recomputed from the ordered input multiset and diffed
 //     against the stored emitted window.
+//   - LookupJoin (JOIN t FOR SYSTEM_TIME AS OF PROCTIME()): a left row is
+//     joined with t's row by primary key as t is then (read from the
+//     batch, not through the state cache); t is no input, so its changes
+//     never touch earlier output; a delete retracts what the row produced.
 //   - TemporalFilter (col > now() - I): passes rows above the bound and
 //     stores them by time; Tick, driven by the engine's clock, deletes
 //     (and emits the deletes of) the rows the bound has reached.

@@ -52,6 +52,9 @@ func (m *Materialize) SetAppendOnly() *Materialize {
 	return m
 }
 
+// AppendOnly reports whether SetAppendOnly was called.
+func (m *Materialize) AppendOnly() bool { return m.appendOnly }
+
 func (m *Materialize) seqKey() []byte {
 	return state.SystemKey("mvseq/" + strconv.FormatUint(uint64(m.id), 10))
 }

@@ -55,6 +55,15 @@ func (w *Writer) Commit() error {
 	return err
 }
 
+// CommitNoSyncWait commits visibly at once and returns the wait for
+// durability (see state.Batch.CommitNoSyncWait).
+func (w *Writer) CommitNoSyncWait() (func() error, error) {
+	wait, err := w.b.CommitNoSyncWait()
+	w.b.Close()
+	w.b = nil
+	return wait, err
+}
+
 // Insert adds row (every column of the table) and its index entries.
 func (w *Writer) Insert(d *Desc, row []types.Datum) error {
 	w.key = rowKey(w.key[:0], d, pick(row, d.PK))

@@ -77,7 +77,7 @@ func (s *session) createTable(x *sql.CreateTable) error {
 		return types.Errorf(types.CodeFeatureNotSupported, "CREATE TABLE AS is not supported")
 	}
 	if _, ok := x.With["connector"]; ok {
-		if err := s.prepareConnectorTable(x); err != nil {
+		if err := s.prepareConnectorTableProctime(x); err != nil {
 			return err
 		}
 	}
@@ -96,7 +96,7 @@ func (s *session) createTable(x *sql.CreateTable) error {
 			return types.Errorf(types.CodeDuplicateColumn, "column %q specified more than once", c.Name)
 		}
 		seen[c.Name] = true
-		col := catalog.Column{Name: c.Name, Type: c.Type, NotNull: c.NotNull || c.PrimaryKey, Default: c.DefaultText}
+		col := catalog.Column{Name: c.Name, Type: c.Type, NotNull: c.NotNull || c.PrimaryKey, Default: c.DefaultText, Proctime: c.Proctime}
 		if c.Default != nil {
 			// Validate the default now: it must bind and convert to the
 			// column's type.

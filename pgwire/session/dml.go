@@ -65,6 +65,9 @@ func tableColumns(rel *catalog.Relation, alias string) []planner.Column {
 // defaultExpr binds column i's DEFAULT (NULL when it has none).
 func (s *session) defaultExpr(b *planner.Binder, rel *catalog.Relation, i int) (exec.Expr, error) {
 	c := rel.Columns[i]
+	if c.Proctime {
+		c.Default = "proctime()"
+	}
 	if c.Default == "" {
 		return &exec.Const{Val: types.Null, Typ: c.Type}, nil
 	}
@@ -96,7 +99,7 @@ func (s *session) prepareInsert(b *planner.Binder, n *ast.InsertStmt) (func(cont
 	if defaultValues {
 		// DEFAULT VALUES (written VALUES ()): every column takes its default.
 	} else if len(n.Columns) == 0 {
-		target = rel.VisibleColumns()
+		target = insertableColumns(rel)
 	} else {
 		seen := map[int]bool{}
 		for _, cn := range n.Columns {
@@ -109,6 +112,9 @@ func (s *session) prepareInsert(b *planner.Binder, n *ast.InsertStmt) (func(cont
 			}
 			seen[i] = true
 			target = append(target, i)
+			if rel.Columns[i].Proctime && n.Select != nil {
+				return nil, generatedInsertErr(rel.Columns[i].Name)
+			}
 		}
 	}
 	// Source rows, as a plan producing len(target) columns.
@@ -152,6 +158,8 @@ func (s *session) prepareInsert(b *planner.Binder, n *ast.InsertStmt) (func(cont
 				var be exec.Expr
 				if _, isDef := e.(*ast.DefaultExpr); isDef {
 					be, err = s.defaultExpr(b, rel, target[i])
+				} else if rel.Columns[target[i]].Proctime {
+					err = generatedInsertErr(rel.Columns[target[i]].Name)
 				} else {
 					be, err = b.BindExpr(e, nil)
 					if err == nil {
@@ -260,9 +268,11 @@ func (s *session) prepareInsert(b *planner.Binder, n *ast.InsertStmt) (func(cont
 		if err != nil {
 			return "", err
 		}
-		if err := w.Commit(); err != nil {
+		wait, err := w.CommitNoSyncWait()
+		if err != nil {
 			return "", err
 		}
+		s.syncWait = wait
 		afterLate()
 		s.e.addRows(rel, count)
 		if s.tx == 'T' && count > 0 {
@@ -350,6 +360,8 @@ func (s *session) prepareUpdate(b *planner.Binder, n *ast.UpdateStmt) (func(cont
 			var err error
 			if _, isDef := a.Expr.(*ast.DefaultExpr); isDef {
 				e, err = s.defaultExpr(b, rel, i)
+			} else if rel.Columns[i].Proctime {
+				err = generatedUpdateErr(rel.Columns[i].Name)
 			} else {
 				e, err = b.BindExpr(a.Expr, cols)
 				if err == nil {
@@ -490,9 +502,11 @@ func (s *session) replaceRows(ec *exec.EvalCtx, rel *catalog.Relation, olds, new
 	if err != nil {
 		return err
 	}
-	if err := w.Commit(); err != nil {
+	wait, err := w.CommitNoSyncWait()
+	if err != nil {
 		return err
 	}
+	s.syncWait = wait
 	afterLate()
 	s.e.addRows(rel, int64(len(news)-len(olds)))
 	if s.tx == 'T' && len(olds) > 0 {

@@ -52,6 +52,7 @@ type Engine struct {
 	// pendingNames reserves the names of views being backfilled.
 	pendingNames map[string]uint32
 	sources      sourceRunners
+	align        sourceAlignment
 	// stateCache serves operators' point reads of committed state; every
 	// stream.Ctx of the engine reads and writes through it (opState).
 	stateCache *state.ReadCache
@@ -95,6 +96,14 @@ func Open(opts Options) (*Engine, error) {
 	if err := e.loadSinks(); err != nil {
 		st.Close()
 		return nil, fmt.Errorf("load sinks: %w", err)
+	}
+	if err := e.restoreWatermarks(); err != nil {
+		st.Close()
+		return nil, fmt.Errorf("restore watermarks: %w", err)
+	}
+	if err := e.restoreSinkWatermarks(); err != nil {
+		st.Close()
+		return nil, fmt.Errorf("restore watermarks: %w", err)
 	}
 	if err := e.startSources(); err != nil {
 		st.Close()

@@ -3,6 +3,7 @@ package session
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"sort"
 	"strings"
 
@@ -294,7 +295,12 @@ func (s *session) createMaterializedView(x *sql.CreateView) error {
 		e.dropState(rel)
 		return err
 	}
-	e.views.add(&viewRuntime{rel: rel, g: g})
+	rt := &viewRuntime{rel: rel, g: g}
+	e.views.add(rt)
+	// The view joins its inputs' event time where it stands.
+	if err := e.pushWatermarksInto(rt); err != nil {
+		slog.Default().Error("pushing watermarks into a new view", "view", rel.Name, "err", err)
+	}
 	return nil
 }
 
@@ -342,9 +348,14 @@ func (s *session) prepareView(x *sql.CreateView) (*catalog.Relation, *planner.St
 	sort.Slice(rel.DependsOn, func(i, j int) bool { return rel.DependsOn[i] < rel.DependsOn[j] })
 	e.pendingNames[x.Name] = rel.ID
 	// The operators' state tables are new and empty, and every write to
-	// them goes through the state cache. The view's own rows are not kept
-	// in memory: an append-only view only writes them.
-	e.stateCache.MarkComplete(rel.StateIDs...)
+	// them goes through the state cache. The rows of an append-only view
+	// are only written, so they stay out of memory; a view that retracts
+	// reads its rows back (to count duplicates) and keeps them.
+	complete := rel.StateIDs
+	if m, ok := g.Root.Op.(*stream.Materialize); !ok || !m.AppendOnly() {
+		complete = append([]uint32{rel.ID}, complete...)
+	}
+	e.stateCache.MarkComplete(complete...)
 	return rel, g, e.newReadView(), nil
 }
 

@@ -122,6 +122,14 @@ func (p *queryPortal) Run(ctx context.Context, maxRows int, emit func(*exec.Chun
 	if p.q.dml != nil {
 		p.done = true
 		tag, err := p.q.dml(ctx, ec)
+		if wait := p.q.s.syncWait; wait != nil {
+			// The statement released the write lock; its commit becomes
+			// durable together with those of the writers that followed.
+			p.q.s.syncWait = nil
+			if werr := wait(); werr != nil && err == nil {
+				err = werr
+			}
+		}
 		p.tag = tag
 		return tag, true, err
 	}

@@ -16,7 +16,11 @@ import (
 
 // session is one client connection's state.
 type session struct {
-	e        *Engine
+	e *Engine
+	// syncWait, set by a DML statement that committed under the write
+	// lock, waits for its durability once the lock is released (group
+	// commit: see state.Batch.CommitNoSyncWait).
+	syncWait func() error
 	info     pgwire.StartupInfo
 	settings map[string]string
 	tx       byte // 'I' idle, 'T' in a transaction block

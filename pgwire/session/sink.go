@@ -24,7 +24,11 @@ package session
 // a crash the runner asks the system where it got and resumes after that:
 // nothing is lost (the log is durable before delivery) and nothing is
 // doubled (delivery and progress are one atomic step). The blackhole sink's
-// progress is the Pebble ack.
+// progress is the Pebble ack. A batch's entries are visible once it is
+// applied, which with group commit (CommitNoSyncWait) is before its WAL
+// sync: the shipper syncs the WAL before each delivery, so it never ships
+// an entry that a crash could still take back (and whose sequence number a
+// restart would hand out again).
 //
 // A failing delivery is retried with backoff by the sink's goroutine;
 // writers never wait for it (the log grows meanwhile). SHOW SINKS reports
@@ -194,6 +198,10 @@ func (s *session) createSink(x *sql.CreateSink, text string) error {
 		return err
 	}
 	e.sinks.add(rt)
+	// The sink's dataflow joins its inputs' event time where it stands.
+	if err := e.pushWatermarksIntoSink(rt); err != nil {
+		slog.Default().Error("pushing watermarks into a new sink", "sink", rt.rel.Name, "err", err)
+	}
 	e.startSink(rt)
 	return nil
 }
@@ -602,6 +610,61 @@ func (e *Engine) sinkWatermark(ctx *stream.Ctx, relID uint32, w stream.Watermark
 			if err := watermarkInto(ctx, l.Node, l.Port, w, out); err != nil {
 				return err
 			}
+		}
+	}
+	return nil
+}
+
+// pushWatermarksIntoSink sends the current watermark of each input of an
+// AS SELECT sink into its dataflow, in a batch of its own (at startup and
+// creation; see pushWatermarksInto). Called with writeMu held or before
+// the engine serves.
+func (e *Engine) pushWatermarksIntoSink(rt *sinkRuntime) error {
+	if rt.g == nil {
+		return nil
+	}
+	w := e.tables.NewWriter()
+	defer w.Close()
+	ctx := &stream.Ctx{EC: &exec.EvalCtx{Ctx: context.Background(), Now: e.now()}, State: e.opState(w.Batch())}
+	out := func(c *exec.Chunk) error { return rt.appendLog(ctx, c, nil) }
+	pushed := false
+	for _, l := range rt.g.Leaves {
+		if l.WatermarkCol < 0 {
+			continue
+		}
+		rel := e.cat.GetByID(l.RelID)
+		if rel == nil || rel.Watermark == nil {
+			continue
+		}
+		e.wms.mu.Lock()
+		val, ok := e.wms.val[l.RelID]
+		e.wms.mu.Unlock()
+		if !ok {
+			continue
+		}
+		wm := stream.Watermark{Col: rel.ColumnIndex(rel.Watermark.Column), Val: val}
+		if err := watermarkInto(ctx, l.Node, l.Port, wm, out); err != nil {
+			return err
+		}
+		pushed = true
+	}
+	if !pushed {
+		return nil
+	}
+	return w.Commit()
+}
+
+// restoreSinkWatermarks pushes the restored watermarks into every AS
+// SELECT sink's dataflow at startup (after restoreWatermarks).
+func (e *Engine) restoreSinkWatermarks() error {
+	ids := make([]uint32, 0, len(e.sinks.byID))
+	for id := range e.sinks.byID {
+		ids = append(ids, id)
+	}
+	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
+	for _, id := range ids {
+		if err := e.pushWatermarksIntoSink(e.sinks.byID[id]); err != nil {
+			return err
 		}
 	}
 	return nil
@@ -1089,6 +1152,15 @@ func (rt *sinkRuntime) run(ctx context.Context) {
 		}
 		out := rt.shape(c)
 		if out.Len() > 0 {
+			// Entries are visible once applied, durable only after the
+			// WAL sync (group commit): never ship what a crash could
+			// still take back.
+			if err := rt.e.store.SyncWAL(); err != nil {
+				if !retry(err) {
+					return
+				}
+				continue
+			}
 			if err := target.deliver(ctx, out, from, to); err != nil {
 				if !retry(err) {
 					return

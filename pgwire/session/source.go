@@ -79,6 +79,9 @@ type connSpec struct {
 	proj     []int
 	interval time.Duration
 	newGen   func(split int) generator
+	// alignKey groups the sources whose readers keep close positions in a
+	// shared event stream (see source_align.go); empty for none.
+	alignKey string
 }
 
 func optErr(format string, a ...any) error {
@@ -188,7 +191,8 @@ func parseConnector(name string, names []string, ts []types.T, with map[string]s
 		}
 		gnames, gts := nexmark.Schema(t)
 		spec := &connSpec{connector: conn, splits: splits, genTypes: gts, interval: iv,
-			newGen: func(split int) generator { return nexmark.NewGenerator(cfg, t, split, splits) }}
+			newGen:   func(split int) generator { return nexmark.NewGenerator(cfg, t, split, splits) },
+			alignKey: nexmarkStreamKey(with)}
 		identity := len(names) == len(gnames)
 		for i, n := range names {
 			j := -1
@@ -274,17 +278,17 @@ func (s *session) createSource(x *sql.CreateSource, text string) error {
 		}
 		return types.Errorf(types.CodeDuplicateTable, "relation %q already exists", x.Name)
 	}
-	cols := x.Columns
+	cols, gen := splitProctime(x.Columns)
 	var with map[string]string
 	var err error
 	if isKafka(x.With) {
-		cols, with, err = prepareKafka(kafkaDef{name: x.Name, cols: x.Columns, with: x.With, format: x.Format,
+		cols, with, err = prepareKafka(kafkaDef{name: x.Name, cols: cols, with: x.With, format: x.Format,
 			encode: x.Encode, formatOptions: x.FormatOptions, include: x.Include})
 		if err == nil {
 			err = s.ensureDeadLetters()
 		}
 	} else if isFile(x.With) {
-		with, err = prepareFile(x.Name, x.Columns, x.With, x.Format, x.Encode, x.FormatOptions, x.Include)
+		with, err = prepareFile(x.Name, cols, x.With, x.Format, x.Encode, x.FormatOptions, x.Include)
 		if err == nil {
 			err = s.ensureDeadLetters()
 		}
@@ -294,6 +298,7 @@ func (s *session) createSource(x *sql.CreateSource, text string) error {
 	if err != nil {
 		return err
 	}
+	cols = restoreProctime(cols, gen)
 	rel := &catalog.Relation{Name: x.Name, Kind: catalog.KindSource, AppendOnly: true, With: with, SQL: text}
 	seen := map[string]bool{}
 	for _, c := range cols {
@@ -301,7 +306,7 @@ func (s *session) createSource(x *sql.CreateSource, text string) error {
 			return types.Errorf(types.CodeDuplicateColumn, "column %q specified more than once", c.Name)
 		}
 		seen[c.Name] = true
-		rel.Columns = append(rel.Columns, catalog.Column{Name: c.Name, Type: c.Type, NotNull: c.NotNull})
+		rel.Columns = append(rel.Columns, catalog.Column{Name: c.Name, Type: c.Type, NotNull: c.NotNull, Proctime: c.Proctime})
 	}
 	if x.Watermark != nil {
 		wm, err := e.checkWatermark(rel, x.Watermark)
@@ -375,7 +380,8 @@ type sourceRunner struct {
 	table    bool
 	upsert   bool
 	desc     *tables.Desc
-	visible  []int
+	visible  []int // the columns the connector produces (see connectorColumns)
+	full     []int // with AS PROCTIME() columns: every visible column, else nil
 	stop     chan struct{}
 	stopOnce sync.Once
 	splits   []*splitReader
@@ -383,6 +389,7 @@ type sourceRunner struct {
 
 type splitReader struct {
 	r      *sourceRunner
+	ag     *alignGroup // nil: not aligned with other sources
 	key    string
 	gen    generator
 	flushC chan chan error
@@ -403,7 +410,7 @@ func (e *Engine) startSource(rel *catalog.Relation) error {
 	var names []string
 	var ts []types.T
 	r := &sourceRunner{e: e, rel: rel, stop: make(chan struct{})}
-	r.visible = rel.VisibleColumns()
+	r.visible, r.full = connectorColumns(rel)
 	for _, i := range r.visible {
 		names = append(names, rel.Columns[i].Name)
 		ts = append(ts, rel.Columns[i].Type)
@@ -427,6 +434,9 @@ func (e *Engine) startSource(rel *catalog.Relation) error {
 			sp.gen.Seek(binary.BigEndian.Uint64(off))
 		}
 		r.initGen(sp.gen, offsets)
+		if _, ok := sp.gen.(positioned); ok && spec.alignKey != "" {
+			sp.ag = e.align.group(spec.alignKey)
+		}
 		r.splits = append(r.splits, sp)
 	}
 	rs := &e.sources
@@ -599,6 +609,9 @@ func (sp *splitReader) run() {
 	defer r.e.sources.wg.Done()
 	defer close(sp.exited)
 	defer closeGen(sp.gen)
+	if sp.ag != nil {
+		defer sp.ag.leave(sp)
+	}
 	var pending []*exec.Chunk
 	rows := 0
 	last := time.Now()
@@ -626,6 +639,9 @@ func (sp *splitReader) run() {
 		default:
 		}
 		finished := sp.err != nil || (sp.gen.Done() && len(pending) == 0)
+		if sp.ag != nil && (finished || sp.gen.Done()) {
+			sp.ag.leave(sp)
+		}
 		if finished {
 			if !doneClosed {
 				doneClosed = true
@@ -641,6 +657,9 @@ func (sp *splitReader) run() {
 		}
 		if len(pending) == 0 && !sp.isActive() {
 			// A source nobody reads idles (its offsets stay put).
+			if sp.ag != nil {
+				sp.ag.leave(sp)
+			}
 			t := time.NewTimer(r.spec.interval)
 			select {
 			case <-r.stop:
@@ -656,6 +675,26 @@ func (sp *splitReader) run() {
 		if len(pending) == 0 {
 			last = time.Now()
 		}
+		if sp.ag != nil && !sp.ag.mayRun(sp, sp.gen.(positioned).Position()) {
+			// Ahead of the other sources of the stream: let them catch up,
+			// committing what is buffered when it is due.
+			if len(pending) > 0 && time.Since(last) >= r.spec.interval {
+				if err := commit(); errors.Is(err, errStopped) {
+					return
+				}
+			}
+			t := time.NewTimer(time.Millisecond)
+			select {
+			case <-r.stop:
+				t.Stop()
+				return
+			case reply := <-sp.flushC:
+				reply <- commit()
+			case <-t.C:
+			}
+			t.Stop()
+			continue
+		}
 		c := exec.NewChunk(r.spec.genTypes)
 		n, done := sp.gen.Next(c)
 		if n > 0 || genDirty(sp.gen) {
@@ -668,6 +707,20 @@ func (sp *splitReader) run() {
 			}
 		}
 	}
+}
+
+// nexmarkStreamKey identifies the event stream a nexmark source reads: its
+// options but the table type and the split count.
+func nexmarkStreamKey(with map[string]string) string {
+	var kv []string
+	for k, v := range with {
+		k = strings.ToLower(k)
+		if strings.HasPrefix(k, "nexmark.") && k != "nexmark.table.type" && k != "nexmark.split.num" {
+			kv = append(kv, k+"="+v)
+		}
+	}
+	sort.Strings(kv)
+	return "nexmark|" + strings.Join(kv, ",")
 }
 
 // isActive reports whether the reader should produce rows.
@@ -693,7 +746,7 @@ func (sp *splitReader) commit(pending []*exec.Chunk) error {
 	}
 	w := e.tables.NewWriter()
 	defer w.Close()
-	ec := &exec.EvalCtx{Ctx: context.Background()}
+	ec := &exec.EvalCtx{Ctx: context.Background(), Now: e.now()}
 	sctx := &stream.Ctx{EC: ec, State: e.opState(w.Batch())}
 	readers := e.hasReaders(r.rel.ID)
 	e.late = nil
@@ -706,6 +759,7 @@ func (sp *splitReader) commit(pending []*exec.Chunk) error {
 				out.Cols = append(out.Cols, c.Cols[j])
 			}
 		}
+		out = r.withProctime(out, ec.Now)
 		if r.table {
 			delta, n, err := r.store(w, out, readers)
 			if err != nil {
@@ -762,7 +816,7 @@ func (r *sourceRunner) store(w *tables.Writer, c *exec.Chunk, readers bool) (*ex
 	for k := 0; k < c.Len(); k++ {
 		pr := c.Row(k)
 		row := make([]types.Datum, len(rel.Columns))
-		for j, col := range r.visible {
+		for j, col := range r.layout() {
 			row[col] = c.Cols[j].Get(pr)
 		}
 		if r.upsert && len(c.Ops) > pr && c.Ops[pr] == exec.OpDelete {
@@ -903,22 +957,31 @@ func (k shadowKV) ScanMeta(prefix string, f func(key string, value []byte) error
 // (a materialized view: its rows and its operators' state; a table: its
 // rows), after flushing the store's mem-tables (benchmarks).
 func (e *Engine) StateBytes(name string) (uint64, error) {
+	rows, ops, err := e.StateBytesSplit(name)
+	return rows + ops, err
+}
+
+// StateBytesSplit is StateBytes split into the relation's own rows and its
+// operators' state.
+func (e *Engine) StateBytesSplit(name string) (rows, ops uint64, err error) {
 	rel := e.cat.Get(name)
 	if rel == nil {
-		return 0, types.Errorf(types.CodeUndefinedTable, "relation %q does not exist", name)
+		return 0, 0, types.Errorf(types.CodeUndefinedTable, "relation %q does not exist", name)
 	}
 	if err := e.store.DB().Flush(); err != nil {
-		return 0, err
+		return 0, 0, err
 	}
-	var total uint64
-	for _, id := range append([]uint32{rel.ID}, rel.StateIDs...) {
+	if rows, err = e.store.ApproximateSize(rel.ID); err != nil {
+		return 0, 0, err
+	}
+	for _, id := range rel.StateIDs {
 		n, err := e.store.ApproximateSize(id)
 		if err != nil {
-			return 0, err
+			return 0, 0, err
 		}
-		total += n
+		ops += n
 	}
-	return total, nil
+	return rows, ops, nil
 }
 
 // StoreMetrics returns the state store's Pebble metrics as text

@@ -1,7 +1,9 @@
 package session
 
 import (
+	"context"
 	"fmt"
+	"sort"
 	"sync"
 
 	"github.com/streamsql/streamsql/catalog"
@@ -20,8 +22,10 @@ import (
 // relation's watermark becomes the largest value of expr seen so far, and
 // is pushed through the dataflows reading it. There it drops late rows,
 // closes windows (EMIT ON WINDOW CLOSE) and lets operators delete state
-// that no later row can reach. Watermarks live in memory: after a restart
-// they start again from the first new rows.
+// that no later row can reach. A relation's watermark is stored with the
+// change that moved it; on restart it is pushed again through every
+// view (operators keep theirs in memory), and a new view gets the current
+// watermarks of its inputs once it is backfilled.
 
 type watermarks struct {
 	mu    sync.Mutex
@@ -100,7 +104,104 @@ func (e *Engine) advanceWatermark(ctx *stream.Ctx, relID uint32, delta *exec.Chu
 		return nil
 	}
 	col := rel.ColumnIndex(rel.Watermark.Column)
+	enc := state.AppendRow(nil, []types.T{rel.Columns[col].Type}, []types.Datum{best})
+	if err := ctx.State.Set(watermarkKey(relID), enc); err != nil {
+		return err
+	}
 	return e.pushWatermark(ctx, relID, stream.Watermark{Col: col, Val: best})
+}
+
+// watermarkKey is the system key holding relID's watermark.
+func watermarkKey(relID uint32) []byte {
+	return state.SystemKey(fmt.Sprintf("watermark/%d", relID))
+}
+
+// restoreWatermarks loads the stored watermarks and pushes them through
+// every view, so that operators drop late rows and keep cleaning state
+// after a restart as before it. Called at startup, after loadViews.
+func (e *Engine) restoreWatermarks() error {
+	e.wms.mu.Lock()
+	for _, rel := range e.cat.List() {
+		if rel.Watermark == nil {
+			continue
+		}
+		v, found, err := state.GetValue(e.store, watermarkKey(rel.ID))
+		if err != nil {
+			e.wms.mu.Unlock()
+			return err
+		}
+		if !found {
+			continue
+		}
+		col := rel.ColumnIndex(rel.Watermark.Column)
+		row, err := state.DecodeRow(v, []types.T{rel.Columns[col].Type}, nil)
+		if err != nil || len(row) != 1 {
+			e.wms.mu.Unlock()
+			return fmt.Errorf("watermark of %q: corrupt value", rel.Name)
+		}
+		if e.wms.val == nil {
+			e.wms.val = map[uint32]types.Datum{}
+		}
+		e.wms.val[rel.ID] = row[0].Copy()
+	}
+	e.wms.mu.Unlock()
+	ids := make([]uint32, 0, len(e.views.byID))
+	for id := range e.views.byID {
+		ids = append(ids, id)
+	}
+	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
+	for _, id := range ids {
+		if err := e.pushWatermarksInto(e.views.byID[id]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// pushWatermarksInto sends the current watermark of each of rt's inputs
+// into rt's dataflow, in a batch of its own. Called with writeMu held (or
+// before the engine serves).
+func (e *Engine) pushWatermarksInto(rt *viewRuntime) error {
+	w := e.tables.NewWriter()
+	defer w.Close()
+	ctx := &stream.Ctx{EC: &exec.EvalCtx{Ctx: context.Background(), Now: e.now()}, State: e.opState(w.Batch())}
+	var outs []*exec.Chunk
+	sink := func(out *exec.Chunk) error {
+		if e.hasReaders(rt.rel.ID) && out.Len() > 0 {
+			outs = append(outs, copyChunk(out))
+		}
+		return nil
+	}
+	pushed := false
+	for _, l := range rt.g.Leaves {
+		if l.WatermarkCol < 0 {
+			continue
+		}
+		rel := e.cat.GetByID(l.RelID)
+		if rel == nil || rel.Watermark == nil {
+			continue
+		}
+		e.wms.mu.Lock()
+		val, ok := e.wms.val[l.RelID]
+		e.wms.mu.Unlock()
+		if !ok {
+			continue
+		}
+		wm := stream.Watermark{Col: rel.ColumnIndex(rel.Watermark.Column), Val: val}
+		if err := watermarkInto(ctx, l.Node, l.Port, wm, sink); err != nil {
+			return err
+		}
+		pushed = true
+	}
+	if !pushed {
+		return nil
+	}
+	for _, out := range outs {
+		if err := e.propagate(ctx, rt.rel.ID, out); err != nil {
+			return err
+		}
+	}
+	return w.Commit()
 }
 
 // pushWatermark sends w into every leaf of relID in the dependent views;
