@@ -330,3 +330,100 @@ func TestKillNineKafkaSinkExactlyOnce(t *testing.T) {
 		}
 	}
 }
+
+// TestKillNineFileSinkExactlyOnce kills the server with SIGKILL while a
+// client inserts into a table that a partitioned file sink writes, restarts
+// it, and checks that the files hold every row of the table exactly once.
+func TestKillNineFileSinkExactlyOnce(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	bin := buildBinary(t)
+	dir, out := t.TempDir(), t.TempDir()
+	addr := freeAddr(t)
+	cmd := startProcess(t, bin, dir, addr)
+	c := connect(t, addr)
+	ctx := context.Background()
+	for _, q := range []string{
+		"CREATE TABLE ev (id INT, g INT) APPEND ONLY",
+		"CREATE SINK fs FROM ev WITH (connector = 'file', path = '" + out + "', format = 'csv', partition_by = 'g')",
+	} {
+		if _, err := c.Exec(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	acked := 0
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := 0; ; i += 2 {
+			if _, err := c.Exec(ctx, "INSERT INTO ev VALUES ($1, $1 % 5), ($1 + 1, ($1 + 1) % 5)", i); err != nil {
+				return
+			}
+			acked = i + 2
+		}
+	}()
+	time.Sleep(1500 * time.Millisecond)
+	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	cmd.Wait()
+	<-done
+	c.Close(ctx)
+	if acked < 10 {
+		t.Fatalf("only %d inserts acknowledged before the kill", acked)
+	}
+	cmd = startProcess(t, bin, dir, addr)
+	defer func() { cmd.Process.Signal(syscall.SIGTERM); cmd.Wait() }()
+	c = connect(t, addr)
+	defer c.Close(ctx)
+	if _, err := c.Exec(ctx, "INSERT INTO ev VALUES (-1, 0)"); err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	if err := c.QueryRow(ctx, "SELECT count(*) FROM ev").Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	if n < acked+1 {
+		t.Fatalf("table has %d rows, %d acknowledged", n, acked+1)
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		seen := map[string]int{}
+		total := 0
+		err := filepath.WalkDir(out, func(p string, d os.DirEntry, err error) error {
+			if err != nil || d.IsDir() || !strings.HasPrefix(d.Name(), "part-") {
+				return err
+			}
+			b, err := os.ReadFile(p)
+			if err != nil {
+				return err
+			}
+			part := filepath.Base(filepath.Dir(p))
+			for _, l := range strings.Fields(string(b)) {
+				f := strings.Split(l, ",")
+				if len(f) != 2 || "g="+f[1] != part {
+					return fmt.Errorf("line %q in %s", l, part)
+				}
+				seen[f[0]]++
+				total++
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for id, k := range seen {
+			if k != 1 {
+				t.Fatalf("row %s written %d times", id, k)
+			}
+		}
+		if total == n && seen["-1"] == 1 {
+			break
+		}
+		if total > n || time.Now().After(deadline) {
+			t.Fatalf("files hold %d rows, the table %d", total, n)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
