@@ -163,10 +163,14 @@ func (s *session) createSink(x *sql.CreateSink, text string) error {
 	e.pendingNames[rt.rel.Name] = rt.rel.ID
 	e.writeMu.Unlock()
 
-	// Backfill without the lock: the current contents go to the log first.
+	// Without the lock: check that the external system is there, then
+	// backfill (the current contents go to the log first).
 	w := e.tables.NewWriter()
 	defer w.Close()
-	err = e.sinkBackfill(rt, snap, w)
+	err = rt.checkConnector()
+	if err == nil {
+		err = e.sinkBackfill(rt, snap, w)
+	}
 	snap.Close()
 
 	e.writeMu.Lock()
@@ -315,7 +319,7 @@ func (s *session) prepareSink(x *sql.CreateSink, text string) (*sinkRuntime, *re
 		return nil, nil, err
 	}
 	rt.init()
-	if err := rt.checkConnector(); err != nil {
+	if _, err := rt.newTarget(); err != nil {
 		return nil, nil, err
 	}
 	rt.nextSeq.Store(1)
@@ -478,9 +482,9 @@ func (rt *sinkRuntime) init() {
 	rt.wake = make(chan struct{}, 1)
 }
 
-// checkConnector validates the connector options and, for Kafka and
-// PostgreSQL, that the external system is reachable and has the topic or
-// table, so that mistakes show at CREATE SINK. Later failures are the
+// checkConnector checks, for Kafka and PostgreSQL, that the external
+// system is reachable and has the topic or table, so that mistakes show at
+// CREATE SINK (it runs without the write lock). Later failures are the
 // sink goroutine's to retry.
 func (rt *sinkRuntime) checkConnector() error {
 	t, err := rt.newTarget()
