@@ -508,12 +508,12 @@ func (m *memIter) close() {
 
 func (m *memIter) valid() bool { return m.pos >= 0 && m.pos < len(m.win) }
 
-func (m *memIter) first() bool            { return m.fillFwd(m.lower, false) }
-func (m *memIter) last() bool             { return m.fillBwd("", false, true) }
-func (m *memIter) seekGE(key []byte) bool { return m.fillFwd(string(key), false) }
-func (m *memIter) seekLT(key []byte) bool { return m.fillBwd(string(key), false, false) }
+func (m *memIter) First() bool            { return m.fillFwd(m.lower, false) }
+func (m *memIter) Last() bool             { return m.fillBwd("", false, true) }
+func (m *memIter) SeekGE(key []byte) bool { return m.fillFwd(string(key), false) }
+func (m *memIter) SeekLT(key []byte) bool { return m.fillBwd(string(key), false, false) }
 
-func (m *memIter) next() bool {
+func (m *memIter) Next() bool {
 	if !m.valid() {
 		return false
 	}
@@ -530,7 +530,7 @@ func (m *memIter) next() bool {
 	return m.fillFwd(m.win[m.pos].k, true)
 }
 
-func (m *memIter) prev() bool {
+func (m *memIter) Prev() bool {
 	if !m.valid() {
 		return false
 	}

@@ -229,53 +229,41 @@ type Iter struct {
 	mem *memIter
 }
 
-// First moves to the first key and reports whether it is valid.
-func (i *Iter) First() bool {
-	if i.mem != nil {
-		return i.mem.first()
-	}
-	return i.it.First()
+// cursor is what Iter moves: a Pebble iterator, or a memIter over a table
+// the ReadCache holds completely.
+type cursor interface {
+	First() bool
+	Last() bool
+	SeekGE(key []byte) bool
+	SeekLT(key []byte) bool
+	Next() bool
+	Prev() bool
 }
+
+func (i *Iter) cur() cursor {
+	if i.mem != nil {
+		return i.mem
+	}
+	return i.it
+}
+
+// First moves to the first key and reports whether it is valid.
+func (i *Iter) First() bool { return i.cur().First() }
 
 // Last moves to the last key and reports whether it is valid.
-func (i *Iter) Last() bool {
-	if i.mem != nil {
-		return i.mem.last()
-	}
-	return i.it.Last()
-}
+func (i *Iter) Last() bool { return i.cur().Last() }
 
 // SeekGE moves to the first key ≥ key and reports whether it is valid.
-func (i *Iter) SeekGE(key []byte) bool {
-	if i.mem != nil {
-		return i.mem.seekGE(key)
-	}
-	return i.it.SeekGE(key)
-}
+func (i *Iter) SeekGE(key []byte) bool { return i.cur().SeekGE(key) }
 
 // SeekLT moves to the last key < key and reports whether it is valid.
-func (i *Iter) SeekLT(key []byte) bool {
-	if i.mem != nil {
-		return i.mem.seekLT(key)
-	}
-	return i.it.SeekLT(key)
-}
+func (i *Iter) SeekLT(key []byte) bool { return i.cur().SeekLT(key) }
 
 // Next moves to the next key and reports whether it is valid.
-func (i *Iter) Next() bool {
-	if i.mem != nil {
-		return i.mem.next()
-	}
-	return i.it.Next()
-}
+func (i *Iter) Next() bool { return i.cur().Next() }
 
 // Prev moves to the previous key and reports whether it is valid.
-func (i *Iter) Prev() bool {
-	if i.mem != nil {
-		return i.mem.prev()
-	}
-	return i.it.Prev()
-}
+func (i *Iter) Prev() bool { return i.cur().Prev() }
 
 // Valid reports whether the iterator is positioned at a key.
 func (i *Iter) Valid() bool {
@@ -407,19 +395,15 @@ type Batch struct {
 // setUnindexed writes key → value without indexing it: Get and NewIter on
 // the batch do not see it (until flushSide).
 func (b *Batch) setUnindexed(key, value []byte) error {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.b == nil {
-		return errBatchClosed
-	}
-	if b.side == nil {
-		b.side = b.s.db.NewBatch()
-	}
-	return b.side.Set(key, value, nil)
+	return b.sideWrite(func(side *pebble.Batch) error { return side.Set(key, value, nil) })
 }
 
 // deleteUnindexed deletes key without indexing it (see setUnindexed).
 func (b *Batch) deleteUnindexed(key []byte) error {
+	return b.sideWrite(func(side *pebble.Batch) error { return side.Delete(key, nil) })
+}
+
+func (b *Batch) sideWrite(write func(*pebble.Batch) error) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.b == nil {
@@ -428,7 +412,7 @@ func (b *Batch) deleteUnindexed(key []byte) error {
 	if b.side == nil {
 		b.side = b.s.db.NewBatch()
 	}
-	return b.side.Delete(key, nil)
+	return write(b.side)
 }
 
 // flushSide moves the unindexed writes into the indexed batch, so that
