@@ -104,15 +104,17 @@ type CreateIndex struct {
 
 // CreateSink is CREATE SINK name FROM relation | AS query WITH (...).
 type CreateSink struct {
-	Name          string
-	Schema        string
-	IfNotExists   bool
-	From          string
-	Query         *Query
-	With          map[string]string
-	Format        string
-	Encode        string
-	FormatOptions map[string]string
+	Name        string
+	Schema      string
+	IfNotExists bool
+	From        string
+	Query       *Query
+	// EmitOnWindowClose is set by EMIT ON WINDOW CLOSE after the query.
+	EmitOnWindowClose bool
+	With              map[string]string
+	Format            string
+	Encode            string
+	FormatOptions     map[string]string
 }
 
 // Drop is DROP kind [IF EXISTS] names [CASCADE]. Kind is one of "TABLE",
@@ -775,7 +777,12 @@ func (p *dparser) createSink() (Statement, error) {
 			return nil, p.fail()
 		}
 		end := p.queryEnd()
-		if s.Query, err = parseQuery(p.text, p.toks[p.i:end]); err != nil {
+		q := p.toks[p.i:end]
+		if n := len(q); n > 4 && q[n-4].is("emit") && q[n-3].is("on") && q[n-2].is("window") && q[n-1].is("close") {
+			s.EmitOnWindowClose = true
+			q = q[:n-4]
+		}
+		if s.Query, err = parseQuery(p.text, q); err != nil {
 			return nil, err
 		}
 		p.i = end

@@ -168,6 +168,10 @@ func TestOtherStatements(t *testing.T) {
 	if s.Query == nil || s.Query.Text != "SELECT a FROM t" || s.With["connector"] != "kafka" || s.Encode != "JSON" || !s.IfNotExists {
 		t.Errorf("%+v", s)
 	}
+	s = parseOne(t, "CREATE SINK s AS SELECT a, count(*) FROM t GROUP BY a EMIT ON WINDOW CLOSE WITH (connector = 'blackhole')").(*CreateSink)
+	if s.Query == nil || s.Query.Text != "SELECT a, count(*) FROM t GROUP BY a" || !s.EmitOnWindowClose || s.With["connector"] != "blackhole" {
+		t.Errorf("%+v", s)
+	}
 	ex := parseOne(t, "EXPLAIN ANALYZE SELECT 1").(*Explain)
 	if !ex.Analyze {
 		t.Error("analyze")

@@ -97,7 +97,7 @@ SELECT auction, bidder, price, date_time, extra,
        to_char(date_time, 'YYYY-MM-DD') AS dt,
        to_char(date_time, 'HH24:MI')    AS hm
 FROM bid
-WITH (connector = 'filesystem', path = '…', format = 'csv', partition_by = 'dt,hm');`,
+WITH (connector = 'filesystem', path = '/tmp/nexmark_q10', format = 'csv', partition_by = 'dt,hm');`,
 	"q11": `CREATE MATERIALIZED VIEW nexmark_q11 AS
 SELECT bidder, count(*) AS bid_count, window_start AS starttime, window_end AS endtime
 FROM SESSION(bid PARTITION BY bidder, date_time, INTERVAL '10' SECOND)

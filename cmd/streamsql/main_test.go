@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/twmb/franz-go/pkg/kfake"
+	"github.com/twmb/franz-go/pkg/kgo"
 )
 
 // buildBinary compiles the streamsql command once per test run.
@@ -207,5 +209,221 @@ func TestPgbenchExtendedProtocol(t *testing.T) {
 	}
 	if total != 500 {
 		t.Fatalf("500 updates ran, balances sum to %d", total)
+	}
+}
+
+// TestKillNineKafkaSinkExactlyOnce kills the server with SIGKILL while a
+// client inserts into a table that a Kafka sink ships, restarts it, and
+// checks with a read_committed consumer that the topic holds every row of
+// the table exactly once: nothing lost, nothing doubled by the crash.
+func TestKillNineKafkaSinkExactlyOnce(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	kc, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(3, "sunk"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer kc.Close()
+	brokers := strings.Join(kc.ListenAddrs(), ",")
+	bin := buildBinary(t)
+	dir := t.TempDir()
+	addr := freeAddr(t)
+	cmd := startProcess(t, bin, dir, addr)
+	c := connect(t, addr)
+	ctx := context.Background()
+	for _, q := range []string{
+		"CREATE TABLE ev (id INT, note TEXT) APPEND ONLY",
+		"INSERT INTO ev VALUES (-1, 'before the sink')",
+		"CREATE SINK ks FROM ev WITH (connector = 'kafka', topic = 'sunk', properties.bootstrap.server = '" + brokers + "') FORMAT PLAIN ENCODE JSON",
+	} {
+		if _, err := c.Exec(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	acked := 0
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := 0; ; i++ {
+			if _, err := c.Exec(ctx, "INSERT INTO ev VALUES ($1, 'x')", i); err != nil {
+				return
+			}
+			acked = i + 1
+		}
+	}()
+	time.Sleep(1500 * time.Millisecond)
+	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	cmd.Wait()
+	<-done
+	c.Close(ctx)
+	if acked < 10 {
+		t.Fatalf("only %d inserts acknowledged before the kill", acked)
+	}
+
+	cmd = startProcess(t, bin, dir, addr)
+	defer func() { cmd.Process.Signal(syscall.SIGTERM); cmd.Wait() }()
+	c = connect(t, addr)
+	defer c.Close(ctx)
+	if _, err := c.Exec(ctx, "INSERT INTO ev VALUES (1000000, 'after the restart')"); err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	if err := c.QueryRow(ctx, "SELECT count(*) FROM ev").Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	if n < acked+2 {
+		t.Fatalf("table has %d rows, %d acknowledged", n, acked+2)
+	}
+	// Wait until the sink has delivered everything.
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		var name, conn, typ string
+		var delivered, pending *int64
+		var lastErr *string
+		if err := c.QueryRow(ctx, "SHOW SINKS", pgx.QueryExecModeSimpleProtocol).Scan(&name, &conn, &typ, &delivered, &pending, &lastErr); err != nil {
+			t.Fatal(err)
+		}
+		if pending != nil && *pending == 0 && delivered != nil && *delivered > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("sink not drained: pending %v, last error %v", pending, lastErr)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	cl, err := kgo.NewClient(kgo.SeedBrokers(brokers), kgo.ConsumeTopics("sunk"),
+		kgo.FetchIsolationLevel(kgo.ReadCommitted()), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	seen := map[string]int{}
+	total := 0
+	for idle := 0; idle < 5 && total <= n; {
+		pctx, cancel := context.WithTimeout(ctx, 500*time.Millisecond)
+		fs := cl.PollFetches(pctx)
+		cancel()
+		got := 0
+		fs.EachRecord(func(r *kgo.Record) {
+			got++
+			seen[string(r.Value)]++
+		})
+		total += got
+		if got == 0 {
+			idle++
+		}
+	}
+	for v, k := range seen {
+		if k != 1 {
+			t.Errorf("record %s delivered %d times", v, k)
+		}
+	}
+	if total != n || len(seen) != n {
+		t.Fatalf("topic holds %d records (%d distinct), the table %d rows", total, len(seen), n)
+	}
+	for _, v := range []string{`{"id":-1,"note":"before the sink"}`, `{"id":0,"note":"x"}`, `{"id":1000000,"note":"after the restart"}`} {
+		if seen[v] != 1 {
+			t.Fatalf("record %s missing", v)
+		}
+	}
+}
+
+// TestKillNineFileSinkExactlyOnce kills the server with SIGKILL while a
+// client inserts into a table that a partitioned file sink writes, restarts
+// it, and checks that the files hold every row of the table exactly once.
+func TestKillNineFileSinkExactlyOnce(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	bin := buildBinary(t)
+	dir, out := t.TempDir(), t.TempDir()
+	addr := freeAddr(t)
+	cmd := startProcess(t, bin, dir, addr)
+	c := connect(t, addr)
+	ctx := context.Background()
+	for _, q := range []string{
+		"CREATE TABLE ev (id INT, g INT) APPEND ONLY",
+		"CREATE SINK fs FROM ev WITH (connector = 'file', path = '" + out + "', format = 'csv', partition_by = 'g')",
+	} {
+		if _, err := c.Exec(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	acked := 0
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := 0; ; i += 2 {
+			if _, err := c.Exec(ctx, "INSERT INTO ev VALUES ($1, $1 % 5), ($1 + 1, ($1 + 1) % 5)", i); err != nil {
+				return
+			}
+			acked = i + 2
+		}
+	}()
+	time.Sleep(1500 * time.Millisecond)
+	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	cmd.Wait()
+	<-done
+	c.Close(ctx)
+	if acked < 10 {
+		t.Fatalf("only %d inserts acknowledged before the kill", acked)
+	}
+	cmd = startProcess(t, bin, dir, addr)
+	defer func() { cmd.Process.Signal(syscall.SIGTERM); cmd.Wait() }()
+	c = connect(t, addr)
+	defer c.Close(ctx)
+	if _, err := c.Exec(ctx, "INSERT INTO ev VALUES (-1, 0)"); err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	if err := c.QueryRow(ctx, "SELECT count(*) FROM ev").Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	if n < acked+1 {
+		t.Fatalf("table has %d rows, %d acknowledged", n, acked+1)
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		seen := map[string]int{}
+		total := 0
+		err := filepath.WalkDir(out, func(p string, d os.DirEntry, err error) error {
+			if err != nil || d.IsDir() || !strings.HasPrefix(d.Name(), "part-") {
+				return err
+			}
+			b, err := os.ReadFile(p)
+			if err != nil {
+				return err
+			}
+			part := filepath.Base(filepath.Dir(p))
+			for _, l := range strings.Fields(string(b)) {
+				f := strings.Split(l, ",")
+				if len(f) != 2 || "g="+f[1] != part {
+					return fmt.Errorf("line %q in %s", l, part)
+				}
+				seen[f[0]]++
+				total++
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for id, k := range seen {
+			if k != 1 {
+				t.Fatalf("row %s written %d times", id, k)
+			}
+		}
+		if total == n && seen["-1"] == 1 {
+			break
+		}
+		if total > n || time.Now().After(deadline) {
+			t.Fatalf("files hold %d rows, the table %d", total, n)
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
 }

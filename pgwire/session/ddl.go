@@ -338,6 +338,11 @@ func (s *session) drop(x *sql.Drop) error {
 					return err
 				}
 			}
+			if d.Kind == catalog.KindSink {
+				if err := s.e.dropSink(d); err != nil {
+					return err
+				}
+			}
 			if d.Kind == catalog.KindMaterializedView {
 				s.e.views.remove(d.ID)
 				if err := s.e.dropState(d); err != nil {

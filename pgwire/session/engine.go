@@ -44,6 +44,7 @@ type Engine struct {
 	rowCount sync.Map // table id -> *atomic.Int64
 	rowIDs   rowIDs
 	views    views
+	sinks    sinks
 	wms      watermarks
 	// late holds the rows the views' late filters dropped in the batch
 	// being built, for the dead-letter table (guarded by writeMu).
@@ -92,7 +93,15 @@ func Open(opts Options) (*Engine, error) {
 		st.Close()
 		return nil, fmt.Errorf("load materialized views: %w", err)
 	}
+	if err := e.loadSinks(); err != nil {
+		st.Close()
+		return nil, fmt.Errorf("load sinks: %w", err)
+	}
 	if err := e.restoreWatermarks(); err != nil {
+		st.Close()
+		return nil, fmt.Errorf("restore watermarks: %w", err)
+	}
+	if err := e.restoreSinkWatermarks(); err != nil {
 		st.Close()
 		return nil, fmt.Errorf("restore watermarks: %w", err)
 	}
@@ -100,6 +109,7 @@ func Open(opts Options) (*Engine, error) {
 		st.Close()
 		return nil, err
 	}
+	e.startSinks()
 	e.startTicker(opts.TickInterval)
 	return e, nil
 }
@@ -109,6 +119,7 @@ func Open(opts Options) (*Engine, error) {
 func (e *Engine) Close() error {
 	e.stopTicker()
 	e.stopSources()
+	e.stopSinks()
 	return e.store.Close()
 }
 

@@ -124,13 +124,16 @@ func (e *Engine) propagate(ctx *stream.Ctx, relID uint32, delta *exec.Chunk) err
 
 // propagateRows pushes delta into the views reading relID.
 func (e *Engine) propagateRows(ctx *stream.Ctx, relID uint32, delta *exec.Chunk) error {
+	if err := e.sinkRows(ctx, relID, delta); err != nil {
+		return err
+	}
 	late := e.newLateCollector(relID)
 	defer late.finish()
 	for _, vid := range e.views.readers[relID] {
 		rt := e.views.byID[vid]
 		var outs []*exec.Chunk
 		sink := func(out *exec.Chunk) error {
-			if len(e.views.readers[vid]) > 0 && out.Len() > 0 {
+			if e.hasReaders(vid) && out.Len() > 0 {
 				outs = append(outs, copyChunk(out))
 			}
 			return nil
@@ -157,7 +160,7 @@ func (e *Engine) propagateRows(ctx *stream.Ctx, relID uint32, delta *exec.Chunk)
 
 // hasReaders reports whether changes to relID must be propagated.
 func (e *Engine) hasReaders(relID uint32) bool {
-	if len(e.views.readers[relID]) > 0 {
+	if len(e.views.readers[relID]) > 0 || e.hasSinkReaders(relID) {
 		return true
 	}
 	for _, p := range e.views.pending {

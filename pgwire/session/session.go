@@ -186,7 +186,10 @@ func (s *session) prepareStmt(st sql.Statement, query string, paramTypes []types
 	case *sql.CreateSource:
 		return s.ddl("CREATE SOURCE", func() error { return s.createSource(x, query) }), nil
 	case *sql.CreateSink:
-		return nil, types.Errorf(types.CodeFeatureNotSupported, "CREATE SINK is not supported yet")
+		// Takes the write lock itself: the backfill runs while writers go on.
+		return &utilStmt{tag: "CREATE SINK", run: func(context.Context) error {
+			return s.createSink(x, query)
+		}}, nil
 	}
 	return nil, types.Errorf(types.CodeFeatureNotSupported, "statement %T is not supported", st)
 }
@@ -375,7 +378,11 @@ func (s *session) prepareShow(x *sql.Show) (pgwire.Statement, error) {
 	case "sources":
 		return listKind("source")
 	case "sinks":
-		return listKind("sink")
+		cols := textCols("Name", "connector", "type")
+		cols = append(cols, pgwire.Column{Name: "delivered_seq", Type: types.TInt8}, pgwire.Column{Name: "pending_entries", Type: types.TInt8}, pgwire.Column{Name: "last_error", Type: types.TText})
+		return &utilStmt{tag: "SHOW", cols: cols, rows: func(context.Context) ([][]types.Datum, error) {
+			return s.e.sinkStatusRows(), nil
+		}}, nil
 	case "state":
 		return &utilStmt{tag: "SHOW", cols: append(textCols("view", "operator_state"), pgwire.Column{Name: "state_table", Type: types.TInt8}, pgwire.Column{Name: "keys", Type: types.TInt8}, pgwire.Column{Name: "approximate_bytes", Type: types.TInt8}), rows: func(context.Context) ([][]types.Datum, error) {
 			return s.e.stateRows()

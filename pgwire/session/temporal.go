@@ -129,7 +129,7 @@ func (e *Engine) TickTemporal() error {
 		vid := wk.vid
 		var outs []*exec.Chunk
 		sink := func(out *exec.Chunk) error {
-			if len(e.views.readers[vid]) > 0 && out.Len() > 0 {
+			if e.hasReaders(vid) && out.Len() > 0 {
 				outs = append(outs, copyChunk(out))
 			}
 			return nil

@@ -68,7 +68,7 @@ func (e *Engine) watermarkExpr(rel *catalog.Relation) (exec.Expr, error) {
 // and pushes it through the views reading relID.
 func (e *Engine) advanceWatermark(ctx *stream.Ctx, relID uint32, delta *exec.Chunk) error {
 	rel := e.cat.GetByID(relID)
-	if rel == nil || rel.Watermark == nil || len(e.views.readers[relID]) == 0 {
+	if rel == nil || rel.Watermark == nil || (len(e.views.readers[relID]) == 0 && !e.hasSinkReaders(relID)) {
 		return nil
 	}
 	x, err := e.watermarkExpr(rel)
@@ -167,7 +167,7 @@ func (e *Engine) pushWatermarksInto(rt *viewRuntime) error {
 	ctx := &stream.Ctx{EC: &exec.EvalCtx{Ctx: context.Background(), Now: e.now()}, State: e.opState(w.Batch())}
 	var outs []*exec.Chunk
 	sink := func(out *exec.Chunk) error {
-		if len(e.views.readers[rt.rel.ID]) > 0 && out.Len() > 0 {
+		if e.hasReaders(rt.rel.ID) && out.Len() > 0 {
 			outs = append(outs, copyChunk(out))
 		}
 		return nil
@@ -207,11 +207,14 @@ func (e *Engine) pushWatermarksInto(rt *viewRuntime) error {
 // pushWatermark sends w into every leaf of relID in the dependent views;
 // rows that closing windows emit flow on like any change.
 func (e *Engine) pushWatermark(ctx *stream.Ctx, relID uint32, w stream.Watermark) error {
+	if err := e.sinkWatermark(ctx, relID, w); err != nil {
+		return err
+	}
 	for _, vid := range e.views.readers[relID] {
 		rt := e.views.byID[vid]
 		var outs []*exec.Chunk
 		sink := func(out *exec.Chunk) error {
-			if len(e.views.readers[vid]) > 0 && out.Len() > 0 {
+			if e.hasReaders(vid) && out.Len() > 0 {
 				outs = append(outs, copyChunk(out))
 			}
 			return nil
