@@ -33,6 +33,10 @@ import (
 // benchResult is one query's figures (the --json format).
 type benchResult struct {
 	Query               string  `json:"query"`
+	// Into is where the query's output goes: "blackhole" (a sink that
+	// discards it, as in the published Nexmark setups) or "view" (a
+	// materialized view storing it).
+	Into                string  `json:"into"`
 	Events              uint64  `json:"events"`
 	Seconds             float64 `json:"seconds"`
 	EventsPerSec        float64 `json:"events_per_sec"`
@@ -54,7 +58,8 @@ func bench(args []string) int {
 	queries := fs.String("query", "q0", "comma-separated nexmark queries (q0..q22), or 'all'")
 	events := fs.Uint64("events", 1_000_000, "number of nexmark events (the combined stream)")
 	par := fs.Int("parallelism", 1, "generator readers per source (nexmark.split.num)")
-	stateEvery := fs.Duration("state-every", 0, "print the view's state size to stderr at this interval (0 = never)")
+	stateEvery := fs.Duration("state-every", 0, "print the query's state size to stderr at this interval (0 = never)")
+	into := fs.String("into", "blackhole", "where each query's output goes: blackhole (a sink discarding it) or view (a materialized view)")
 	jsonOut := fs.String("json", "", "write the results as a JSON array to FILE")
 	child := fs.Bool("child", false, "run one query in this process and print its result as JSON (internal)")
 	if err := fs.Parse(args[1:]); err != nil {
@@ -83,7 +88,7 @@ func bench(args []string) int {
 				defer pprof.StopCPUProfile()
 			}
 		}
-		r := runNexmarkQuery(names[0], *events, *par, *stateEvery)
+		r := runNexmarkQuery(names[0], *events, *par, *stateEvery, *into)
 		json.NewEncoder(os.Stdout).Encode(r)
 		return 0
 	}
@@ -99,7 +104,7 @@ func bench(args []string) int {
 	for _, q := range names {
 		cmd := exec.Command(self, "bench", "nexmark", "--child", "--query", q,
 			"--events", strconv.FormatUint(*events, 10), "--parallelism", strconv.Itoa(*par),
-			"--state-every", stateEvery.String())
+			"--state-every", stateEvery.String(), "--into", *into)
 		cmd.Stderr = os.Stderr
 		out, err := cmd.Output()
 		var r benchResult
@@ -133,6 +138,21 @@ func nexmarkTableOf(name string) nexmark.Table {
 		return nexmark.Auction
 	}
 	return nexmark.Bid
+}
+
+// viewPrefix matches the head of a query written as a materialized view.
+var viewPrefix = regexp.MustCompile(`(?is)^\s*CREATE\s+MATERIALIZED\s+VIEW\s+(\S+)\s+AS\s`)
+
+// asBlackholeSink turns CREATE MATERIALIZED VIEW name AS q into
+// CREATE SINK name AS q WITH (connector = 'blackhole'); other statements
+// (q10's file sink) are left alone.
+func asBlackholeSink(stmt string) string {
+	m := viewPrefix.FindStringSubmatchIndex(stmt)
+	if m == nil {
+		return stmt
+	}
+	name := stmt[m[2]:m[3]]
+	return "CREATE SINK " + name + " AS " + stmt[m[1]:] + "\nWITH (connector = 'blackhole')"
 }
 
 func qnum(q string) int { n, _ := strconv.Atoi(strings.TrimPrefix(q, "q")); return n }
@@ -183,8 +203,8 @@ func sideInputSetup() []string {
 var sinkPath = regexp.MustCompile(`path\s*=\s*'[^']*'`)
 
 // runNexmarkQuery runs one query on a fresh database and measures it.
-func runNexmarkQuery(q string, events uint64, par int, stateEvery time.Duration) benchResult {
-	res := benchResult{Query: q, Events: events}
+func runNexmarkQuery(q string, events uint64, par int, stateEvery time.Duration, into string) benchResult {
+	res := benchResult{Query: q, Events: events, Into: into}
 	fail := func(err error) benchResult {
 		res.Status, res.Error = "error", err.Error()
 		var pe *pgconn.PgError
@@ -221,6 +241,9 @@ func runNexmarkQuery(q string, events uint64, par int, stateEvery time.Duration)
 	}
 	// A sink writing files writes them under the run's directory.
 	stmt = sinkPath.ReplaceAllString(stmt, "path = '"+strings.ReplaceAll(filepath.Join(dir, "sink-out"), "'", "''")+"'")
+	if into == "blackhole" {
+		stmt = asBlackholeSink(stmt)
+	}
 	name := "nexmark_" + q
 	if i := strings.Index(strings.ToUpper(stmt), " AS"); i > 0 {
 		if f := strings.Fields(stmt[:i]); len(f) > 0 {
