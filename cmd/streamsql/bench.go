@@ -32,7 +32,7 @@ import (
 
 // benchResult is one query's figures (the --json format).
 type benchResult struct {
-	Query               string  `json:"query"`
+	Query string `json:"query"`
 	// Into is where the query's output goes: "blackhole" (a sink that
 	// discards it, as in the published Nexmark setups) or "view" (a
 	// materialized view storing it).
