@@ -16,10 +16,10 @@ func TestNexmarkSourcesAligned(t *testing.T) {
 	ts := startTestServer(t, t.TempDir())
 	defer ts.stop()
 	c := ts.connect(t)
-	const events = 3_000_000
+	const events = 1_500_000
 	for _, tbl := range []string{"person", "auction"} {
 		mustExec(t, c, `CREATE SOURCE `+tbl+` WITH (connector = 'nexmark', nexmark.table.type = '`+tbl+`',
-			nexmark.event.num = '3000000') FORMAT PLAIN ENCODE JSON`)
+			nexmark.event.num = '1500000') FORMAT PLAIN ENCODE JSON`)
 	}
 	mustExec(t, c, `CREATE MATERIALIZED VIEW sellers AS
 		SELECT count(*) AS n FROM auction A JOIN person P ON A.seller = P.id`)

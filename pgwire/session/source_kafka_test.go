@@ -60,7 +60,7 @@ func kafkaProduce(t *testing.T, addr, topic string, msgs ...kmsg) {
 // waitRows flushes and re-runs q until its sorted rows equal want.
 func waitRows(t *testing.T, c *pgx.Conn, q string, want ...string) {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
+	deadline := time.Now().Add(120 * time.Second)
 	var got []string
 	for {
 		mustExec(t, c, "FLUSH")

@@ -15,7 +15,7 @@ import (
 
 func waitSources(t *testing.T, ts *testServer) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 180*time.Second)
 	defer cancel()
 	if err := ts.eng.WaitSources(ctx); err != nil {
 		t.Fatal(err)
