@@ -8,6 +8,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -24,7 +25,8 @@ type Options struct {
 	// InMemory keeps all state in memory (tests); DataDir is ignored.
 	InMemory bool
 	// StateCacheBytes bounds the memory of the operator state cache
-	// (default 1 GiB): state of views beyond it is read from Pebble.
+	// (default: the environment's STREAMSQL_STATE_CACHE_MB, else 1 GiB):
+	// state of views beyond it is read from Pebble.
 	StateCacheBytes int64
 	// Now is the clock of now() and of temporal filters (nil: time.Now);
 	// TickInterval how often temporal filters expire rows (0: 1 s).
@@ -79,6 +81,9 @@ func Open(opts Options) (*Engine, error) {
 		return nil, fmt.Errorf("open state store: %w", err)
 	}
 	cacheBytes := opts.StateCacheBytes
+	if mb, err := strconv.ParseInt(os.Getenv("STREAMSQL_STATE_CACHE_MB"), 10, 64); cacheBytes <= 0 && err == nil && mb > 0 {
+		cacheBytes = mb << 20
+	}
 	if cacheBytes <= 0 {
 		cacheBytes = defaultStateCacheBytes
 	}
