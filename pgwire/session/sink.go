@@ -631,29 +631,9 @@ func (e *Engine) pushWatermarksIntoSink(rt *sinkRuntime) error {
 	defer w.Close()
 	ctx := &stream.Ctx{EC: &exec.EvalCtx{Ctx: context.Background(), Now: e.now()}, State: e.opState(w.Batch())}
 	out := func(c *exec.Chunk) error { return rt.appendLog(ctx, c, nil) }
-	pushed := false
-	for _, l := range rt.g.Leaves {
-		if l.WatermarkCol < 0 {
-			continue
-		}
-		rel := e.cat.GetByID(l.RelID)
-		if rel == nil || rel.Watermark == nil {
-			continue
-		}
-		e.wms.mu.Lock()
-		val, ok := e.wms.val[l.RelID]
-		e.wms.mu.Unlock()
-		if !ok {
-			continue
-		}
-		wm := stream.Watermark{Col: rel.ColumnIndex(rel.Watermark.Column), Val: val}
-		if err := watermarkInto(ctx, l.Node, l.Port, wm, out); err != nil {
-			return err
-		}
-		pushed = true
-	}
-	if !pushed {
-		return nil
+	pushed, err := e.pushCurrentWatermarks(ctx, rt.g, out)
+	if err != nil || !pushed {
+		return err
 	}
 	return w.Commit()
 }

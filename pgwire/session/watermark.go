@@ -172,8 +172,24 @@ func (e *Engine) pushWatermarksInto(rt *viewRuntime) error {
 		}
 		return nil
 	}
+	pushed, err := e.pushCurrentWatermarks(ctx, rt.g, sink)
+	if err != nil || !pushed {
+		return err
+	}
+	for _, out := range outs {
+		if err := e.propagate(ctx, rt.rel.ID, out); err != nil {
+			return err
+		}
+	}
+	return w.Commit()
+}
+
+// pushCurrentWatermarks sends the current watermark of each of g's
+// inputs into g, handing the rows that closing windows emit to out, and
+// reports whether any watermark was pushed.
+func (e *Engine) pushCurrentWatermarks(ctx *stream.Ctx, g *planner.StreamGraph, out func(*exec.Chunk) error) (bool, error) {
 	pushed := false
-	for _, l := range rt.g.Leaves {
+	for _, l := range g.Leaves {
 		if l.WatermarkCol < 0 {
 			continue
 		}
@@ -188,20 +204,12 @@ func (e *Engine) pushWatermarksInto(rt *viewRuntime) error {
 			continue
 		}
 		wm := stream.Watermark{Col: rel.ColumnIndex(rel.Watermark.Column), Val: val}
-		if err := watermarkInto(ctx, l.Node, l.Port, wm, sink); err != nil {
-			return err
+		if err := watermarkInto(ctx, l.Node, l.Port, wm, out); err != nil {
+			return pushed, err
 		}
 		pushed = true
 	}
-	if !pushed {
-		return nil
-	}
-	for _, out := range outs {
-		if err := e.propagate(ctx, rt.rel.ID, out); err != nil {
-			return err
-		}
-	}
-	return w.Commit()
+	return pushed, nil
 }
 
 // pushWatermark sends w into every leaf of relID in the dependent views;
