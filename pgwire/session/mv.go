@@ -471,6 +471,20 @@ func (e *Engine) dropState(rel *catalog.Relation) error {
 	return nil
 }
 
+// recordedStateIDs hands out r's recorded state table ids in order, for
+// rebuilding its dataflow at startup (the plan is compiled again the same
+// way, so it asks for the same tables).
+func recordedStateIDs(kind string, r *catalog.Relation) planner.IDAlloc {
+	next := 0
+	return func() (uint32, error) {
+		if next >= len(r.StateIDs) {
+			return 0, types.Errorf(types.CodeInternal, "%s %q: plan needs more state tables than recorded", kind, r.Name)
+		}
+		next++
+		return r.StateIDs[next-1], nil
+	}
+}
+
 // loadViews rebuilds the dataflow of every materialized view at startup,
 // in id order so that views on views find their inputs registered.
 func (e *Engine) loadViews() error {
@@ -490,15 +504,7 @@ func (e *Engine) loadViews() error {
 		if !ok {
 			return types.Errorf(types.CodeInternal, "materialized view %q has an invalid definition", r.Name)
 		}
-		next := 0
-		ids := r.StateIDs
-		alloc := func() (uint32, error) {
-			if next >= len(ids) {
-				return 0, types.Errorf(types.CodeInternal, "materialized view %q: plan needs more state tables than recorded", r.Name)
-			}
-			next++
-			return ids[next-1], nil
-		}
+		alloc := recordedStateIDs("materialized view", r)
 		_, g, _, err := e.compileView(q, r.ID, alloc, r.EmitOnWindowClose)
 		if err != nil {
 			return err

@@ -862,15 +862,7 @@ func (e *Engine) loadSinks() error {
 			if !ok || x.Query == nil {
 				return types.Errorf(types.CodeInternal, "sink %q has an invalid definition", r.Name)
 			}
-			next := 0
-			ids := r.StateIDs
-			alloc := func() (uint32, error) {
-				if next >= len(ids) {
-					return 0, types.Errorf(types.CodeInternal, "sink %q: plan needs more state tables than recorded", r.Name)
-				}
-				next++
-				return ids[next-1], nil
-			}
+			alloc := recordedStateIDs("sink", r)
 			_, g, _, err := e.compileView(x.Query, r.ID, alloc, r.EmitOnWindowClose)
 			if err != nil {
 				return err
