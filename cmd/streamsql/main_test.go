@@ -216,6 +216,38 @@ func TestPgbenchExtendedProtocol(t *testing.T) {
 // client inserts into a table that a Kafka sink ships, restarts it, and
 // checks with a read_committed consumer that the topic holds every row of
 // the table exactly once: nothing lost, nothing doubled by the crash.
+// insertUntilKilled calls insert with the next row number until the server
+// process is killed with SIGKILL (after 1.5 s) and insert fails; insert
+// returns how many rows it added. It closes c and returns the number of
+// rows acknowledged before the kill.
+func insertUntilKilled(t *testing.T, cmd *exec.Cmd, c *pgx.Conn, insert func(i int) (int, error)) int {
+	t.Helper()
+	acked := 0
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := 0; ; {
+			n, err := insert(i)
+			if err != nil {
+				return
+			}
+			i += n
+			acked = i
+		}
+	}()
+	time.Sleep(1500 * time.Millisecond)
+	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	cmd.Wait()
+	<-done
+	c.Close(context.Background())
+	if acked < 10 {
+		t.Fatalf("only %d rows acknowledged before the kill", acked)
+	}
+	return acked
+}
+
 func TestKillNineKafkaSinkExactlyOnce(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the binary")
@@ -241,27 +273,10 @@ func TestKillNineKafkaSinkExactlyOnce(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	acked := 0
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		for i := 0; ; i++ {
-			if _, err := c.Exec(ctx, "INSERT INTO ev VALUES ($1, 'x')", i); err != nil {
-				return
-			}
-			acked = i + 1
-		}
-	}()
-	time.Sleep(1500 * time.Millisecond)
-	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
-		t.Fatal(err)
-	}
-	cmd.Wait()
-	<-done
-	c.Close(ctx)
-	if acked < 10 {
-		t.Fatalf("only %d inserts acknowledged before the kill", acked)
-	}
+	acked := insertUntilKilled(t, cmd, c, func(i int) (int, error) {
+		_, err := c.Exec(ctx, "INSERT INTO ev VALUES ($1, 'x')", i)
+		return 1, err
+	})
 
 	cmd = startProcess(t, bin, dir, addr)
 	defer func() { cmd.Process.Signal(syscall.SIGTERM); cmd.Wait() }()
@@ -352,27 +367,10 @@ func TestKillNineFileSinkExactlyOnce(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	acked := 0
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		for i := 0; ; i += 2 {
-			if _, err := c.Exec(ctx, "INSERT INTO ev VALUES ($1, $1 % 5), ($1 + 1, ($1 + 1) % 5)", i); err != nil {
-				return
-			}
-			acked = i + 2
-		}
-	}()
-	time.Sleep(1500 * time.Millisecond)
-	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
-		t.Fatal(err)
-	}
-	cmd.Wait()
-	<-done
-	c.Close(ctx)
-	if acked < 10 {
-		t.Fatalf("only %d inserts acknowledged before the kill", acked)
-	}
+	acked := insertUntilKilled(t, cmd, c, func(i int) (int, error) {
+		_, err := c.Exec(ctx, "INSERT INTO ev VALUES ($1, $1 % 5), ($1 + 1, ($1 + 1) % 5)", i)
+		return 2, err
+	})
 	cmd = startProcess(t, bin, dir, addr)
 	defer func() { cmd.Process.Signal(syscall.SIGTERM); cmd.Wait() }()
 	c = connect(t, addr)

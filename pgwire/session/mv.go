@@ -67,14 +67,19 @@ func (v *views) add(rt *viewRuntime) {
 
 func (v *views) remove(id uint32) {
 	delete(v.byID, id)
-	for k, ids := range v.readers {
+	removeReader(v.readers, id)
+}
+
+// removeReader drops id from every relation's list of readers.
+func removeReader(readers map[uint32][]uint32, id uint32) {
+	for k, ids := range readers {
 		out := ids[:0]
 		for _, x := range ids {
 			if x != id {
 				out = append(out, x)
 			}
 		}
-		v.readers[k] = out
+		readers[k] = out
 	}
 }
 

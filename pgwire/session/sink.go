@@ -552,15 +552,7 @@ func (v *sinks) add(rt *sinkRuntime) {
 func (v *sinks) remove(id uint32) *sinkRuntime {
 	rt := v.byID[id]
 	delete(v.byID, id)
-	for k, ids := range v.readers {
-		out := ids[:0]
-		for _, x := range ids {
-			if x != id {
-				out = append(out, x)
-			}
-		}
-		v.readers[k] = out
-	}
+	removeReader(v.readers, id)
 	return rt
 }
 
