@@ -47,19 +47,6 @@ func isFile(with map[string]string) bool {
 	return false
 }
 
-// fileConnectorOptions returns the WITH keys that belong to the connector.
-func fileConnectorOptions(with map[string]string) map[string]string {
-	out := make(map[string]string, len(with))
-	for k, v := range with {
-		lk := strings.ToLower(k)
-		if strings.HasPrefix(lk, "streamsql.") || lk == "checkpoint.interval" {
-			continue
-		}
-		out[k] = v
-	}
-	return out
-}
-
 // prepareFile validates a file relation (the path must exist) and returns
 // the WITH map to store.
 func prepareFile(name string, cols []sql.ColumnDef, with map[string]string, formatName, encode string,
@@ -91,7 +78,7 @@ func prepareFile(name string, cols []sql.ColumnDef, with map[string]string, form
 	if len(cols) == 0 {
 		return nil, types.Errorf(types.CodeInvalidTableDefinition, "file: a column list is required")
 	}
-	o, err := file.ParseOptions(fileConnectorOptions(out))
+	o, err := file.ParseOptions(connectorOptions(out))
 	if err != nil {
 		return nil, err
 	}
@@ -112,7 +99,7 @@ func prepareFile(name string, cols []sql.ColumnDef, with map[string]string, form
 
 // parseFile builds the connSpec of a file relation from its stored WITH map.
 func parseFile(names []string, ts []types.T, with map[string]string, iv time.Duration) (*connSpec, error) {
-	o, err := file.ParseOptions(fileConnectorOptions(with))
+	o, err := file.ParseOptions(connectorOptions(with))
 	if err != nil {
 		return nil, err
 	}

@@ -176,7 +176,7 @@ func prepareKafka(d kafkaDef) ([]sql.ColumnDef, map[string]string, error) {
 		b, _ := json.Marshal(d.pk)
 		out[withKafkaUpsertKey] = string(b)
 	}
-	o, err := kafka.ParseOptions(kafkaConnectorOptions(out))
+	o, err := kafka.ParseOptions(connectorOptions(out))
 	if err != nil {
 		return nil, nil, err
 	}
@@ -255,8 +255,9 @@ func plainDecoder(with map[string]string, names []string, ts []types.T) func() f
 	return nil
 }
 
-// kafkaConnectorOptions returns the WITH keys that belong to the connector.
-func kafkaConnectorOptions(with map[string]string) map[string]string {
+// connectorOptions returns the WITH keys that belong to a connector (not
+// the engine's own: streamsql.*, checkpoint.interval).
+func connectorOptions(with map[string]string) map[string]string {
 	out := make(map[string]string, len(with))
 	for k, v := range with {
 		lk := strings.ToLower(k)
@@ -271,7 +272,7 @@ func kafkaConnectorOptions(with map[string]string) map[string]string {
 // parseKafka builds the connSpec of a Kafka relation from its stored WITH
 // map (no network access).
 func parseKafka(names []string, ts []types.T, with map[string]string, iv time.Duration) (*connSpec, error) {
-	o, err := kafka.ParseOptions(kafkaConnectorOptions(with))
+	o, err := kafka.ParseOptions(connectorOptions(with))
 	if err != nil {
 		return nil, err
 	}
