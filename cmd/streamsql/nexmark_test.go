@@ -17,6 +17,25 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
+// startInProcess starts a server on a fresh data directory and connects to
+// it; everything is closed when the test ends, and ctx expires after timeout.
+func startInProcess(t *testing.T, timeout time.Duration) (*Server, *pgx.Conn, context.Context) {
+	t.Helper()
+	srv, err := Start(t.TempDir(), "127.0.0.1:0", slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	t.Cleanup(cancel)
+	c, err := pgx.Connect(ctx, "postgres://u@"+srv.Addr().String()+"/db?sslmode=disable")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close(context.Background()) })
+	return srv, c, ctx
+}
+
 // TestNexmarkViewsEqualBatch ingests a fixed number of nexmark events into
 // tables while the Nexmark queries run as materialized views over them,
 // then checks that every view holds exactly what the same query returns in
@@ -25,18 +44,7 @@ func TestNexmarkViewsEqualBatch(t *testing.T) {
 	if testing.Short() {
 		t.Skip("ingests nexmark events")
 	}
-	srv, err := Start(t.TempDir(), "127.0.0.1:0", slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	c, err := pgx.Connect(ctx, "postgres://u@"+srv.Addr().String()+"/db?sslmode=disable")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close(ctx)
+	srv, c, ctx := startInProcess(t, 3*time.Minute)
 	// q13's side input exists before the events and never changes, so its
 	// temporal join equals the plain join.
 	for _, q := range sideInputSetup() {
@@ -104,18 +112,7 @@ func TestNexmarkQ10FileSink(t *testing.T) {
 	if testing.Short() {
 		t.Skip("ingests nexmark events")
 	}
-	srv, err := Start(t.TempDir(), "127.0.0.1:0", slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	c, err := pgx.Connect(ctx, "postgres://u@"+srv.Addr().String()+"/db?sslmode=disable")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close(ctx)
+	srv, c, ctx := startInProcess(t, 2*time.Minute)
 	// The sink reads the (append-only) source; the same deterministic
 	// events also fill a table to check against.
 	for _, kind := range []string{"SOURCE bid", "TABLE bid_t"} {
