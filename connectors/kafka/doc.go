@@ -41,13 +41,11 @@
 //
 // # Sink
 //
-// OpenSink produces to a topic (keys hashed like the Java client). Without
-// a transactional id each Write waits for acknowledgements (at-least-once).
-// With one, the sink runs the two-phase commit described on Sink: epochs are
-// Kafka transactions under per-epoch transactional ids, pre-committed at the
-// barrier, committed after the engine's checkpoint, and re-committed or
-// aborted by Recover after a crash, so replayed epochs are invisible to
-// read_committed consumers.
+// TxnSink delivers numbered batches of records exactly once for
+// read_committed consumers: each batch is one Kafka transaction under the
+// sink's fixed transactional id, and every record carries the batch's
+// sequence number in a header, so Recover reads back from the topic how far
+// the sink got.
 //
 // Limitations: partitions added to a topic after Open are not read; there is
 // no SASL/TLS configuration yet; a checkpointed offset that retention has

@@ -3,6 +3,7 @@ package kafka
 import (
 	"context"
 	"strconv"
+	"time"
 
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kerr"
@@ -11,6 +12,15 @@ import (
 
 	"github.com/streamsql/streamsql/types"
 )
+
+// SinkRecord is one record to produce. A nil Value is a tombstone.
+type SinkRecord struct {
+	Key, Value []byte
+}
+
+// TransactionTimeout is the broker-side timeout of sink transactions: a
+// transaction left open by a crash is aborted after it at the latest.
+const TransactionTimeout = 10 * time.Minute
 
 // Record headers a TxnSink puts on every record it produces: the sink's
 // transactional id and the sequence number of the last change of the
