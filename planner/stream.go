@@ -633,3 +633,25 @@ func hasSubqueryExprs(es []exec.Expr) bool {
 	}
 	return false
 }
+
+// FlowNodes lists g's operators root first (depth-first, in build order,
+// so that every compilation of one view lists them alike) as the nodes
+// of a stream.Dataflow copy, with each node's index.
+func (g *StreamGraph) FlowNodes() ([]stream.FlowNode, map[*StreamNode]int) {
+	var nodes []stream.FlowNode
+	index := map[*StreamNode]int{}
+	var walk func(n *StreamNode)
+	walk = func(n *StreamNode) {
+		parent := -1
+		if n.Parent != nil {
+			parent = index[n.Parent]
+		}
+		index[n] = len(nodes)
+		nodes = append(nodes, stream.FlowNode{Op: n.Op, Parent: parent, Port: n.Port})
+		for _, c := range n.children {
+			walk(c)
+		}
+	}
+	walk(g.Root)
+	return nodes, index
+}

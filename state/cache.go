@@ -28,7 +28,10 @@ import (
 // batch not yet committed. That is safe because every reader of the cache
 // is a writer holding the engine's write lock (or a backfill working on its
 // own tables), and a batch closed without committing clears the whole cache
-// (failed statements are rare). SELECTs read Pebble snapshots, never the
+// (failed statements are rare). The actors of one parallel dataflow share
+// the cache concurrently, each through its own child batch (Batch.NewChild)
+// and each on its own vnodes' keys; the cache's mutex orders their
+// accesses. SELECTs read Pebble snapshots, never the
 // cache.
 //
 // Size is bounded: past the limit the cache is cleared and every table
@@ -438,6 +441,11 @@ func newMemIter(tree *btreemap.BTreeMap[string, []byte], lower, upper []byte) *m
 
 // fillFwd loads the entries ≥ from (or > from when exclusive).
 func (m *memIter) fillFwd(from string, exclusive bool) bool {
+	if m.c != nil {
+		// The live tree may be written by another actor's batch.
+		m.c.mu.Lock()
+		defer m.c.mu.Unlock()
+	}
 	m.win, m.pos, m.forward, m.more = m.win[:0], 0, true, false
 	if from < m.lower {
 		from, exclusive = m.lower, false
@@ -463,6 +471,10 @@ func (m *memIter) fillFwd(from string, exclusive bool) bool {
 
 // fillBwd loads the entries < from (or ≤ from when inclusive), descending.
 func (m *memIter) fillBwd(from string, inclusive, fromEnd bool) bool {
+	if m.c != nil {
+		m.c.mu.Lock()
+		defer m.c.mu.Unlock()
+	}
 	m.win, m.pos, m.forward, m.more = m.win[:0], 0, false, false
 	start := btreemap.Max[string]()
 	switch {
@@ -490,7 +502,7 @@ func (m *memIter) fillBwd(from string, inclusive, fromEnd bool) bool {
 
 // close unregisters the iterator from its table.
 func (m *memIter) close() {
-	if m.tc == nil {
+	if m.c == nil {
 		return
 	}
 	m.c.mu.Lock()

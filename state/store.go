@@ -390,6 +390,8 @@ type Batch struct {
 	// tables the ReadCache holds completely), kept out of the indexed
 	// batch's skiplist; they are committed together with it.
 	side *pebble.Batch
+	// children are batches whose writes commit with this one (NewChild).
+	children []*Batch
 }
 
 // setUnindexed writes key → value without indexing it: Get and NewIter on
@@ -467,6 +469,60 @@ func (b *Batch) runHooks(committed bool) {
 // NewBatch returns an indexed batch that can read its own writes.
 func (s *Store) NewBatch() *Batch {
 	return &Batch{s: s, b: s.db.NewIndexedBatch(), token: &commitToken{}}
+}
+
+// NewChild returns an indexed batch whose writes commit atomically with
+// b's: they join b's commit, and are discarded if b is closed without
+// committing. It lets several actors of one dataflow write one epoch in
+// parallel, each through its own batch. A child's reads see the committed
+// state and its own writes, not b's or its siblings'; its commit and close
+// hooks run with b's. A child must not be used once b is committed or
+// closed, nor committed by itself.
+func (b *Batch) NewChild() *Batch {
+	c := b.s.NewBatch()
+	b.mu.Lock()
+	b.children = append(b.children, c)
+	b.mu.Unlock()
+	return c
+}
+
+// absorbChildrenLocked moves the children's writes into b's side batch
+// (committed with b) and their hooks into b's. Called with b.mu held.
+func (b *Batch) absorbChildrenLocked() error {
+	children := b.children
+	b.children = nil
+	for _, c := range children {
+		c.runPreHooks()
+		c.mu.Lock()
+		if c.b == nil {
+			c.mu.Unlock()
+			continue
+		}
+		if b.side == nil {
+			b.side = b.s.db.NewBatch()
+		}
+		var err error
+		if c.side != nil && !c.side.Empty() {
+			err = b.side.Apply(c.side, nil)
+		}
+		if err == nil && !c.b.Empty() {
+			err = b.side.Apply(c.b, nil)
+		}
+		_ = c.b.Close()
+		c.b = nil
+		if c.side != nil {
+			_ = c.side.Close()
+			c.side = nil
+		}
+		c.token.done.Store(true)
+		b.hooks = append(b.hooks, c.hooks...)
+		c.hooks = nil
+		c.mu.Unlock()
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // NewWriteBatch returns a write-only batch (cheaper; Get and NewIter fail).
@@ -627,6 +683,9 @@ func (b *Batch) commit(sync bool) error {
 		b.s.epochMu.Lock()
 		defer b.s.epochMu.Unlock()
 	}
+	if err := b.absorbChildrenLocked(); err != nil {
+		return err
+	}
 	commit := b.b
 	if b.side != nil && !b.side.Empty() {
 		// The unindexed writes go first: a key written there and later
@@ -671,6 +730,10 @@ func (b *Batch) CommitNoSyncWait() (wait func() error, err error) {
 		b.mu.Unlock()
 		return nil, errBatchClosed
 	}
+	if err := b.absorbChildrenLocked(); err != nil {
+		b.mu.Unlock()
+		return nil, err
+	}
 	commit := b.b
 	if b.side != nil && !b.side.Empty() {
 		if err := b.side.Apply(b.b, nil); err != nil {
@@ -701,6 +764,13 @@ func (b *Batch) CommitNoSyncWait() (wait func() error, err error) {
 // Close releases the batch without committing it (a no-op after Commit).
 func (b *Batch) Close() error {
 	b.runPreHooks()
+	b.mu.Lock()
+	children := b.children
+	b.children = nil
+	b.mu.Unlock()
+	for _, c := range children {
+		_ = c.Close()
+	}
 	b.mu.Lock()
 	if b.b == nil {
 		b.mu.Unlock()

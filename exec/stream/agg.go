@@ -87,6 +87,7 @@ func (a *acc) reset() {
 // with SetEmitOnWindowClose the aggregation emits nothing from Push and
 // each group's final row once its window closes.
 type HashAgg struct {
+	vnodeRange
 	id        uint32
 	inTypes   []types.T
 	groupCols []int

@@ -155,8 +155,7 @@ func (h *HashJoin) intervalWatermark(ctx *Ctx, p int, w Watermark) ([]Watermark,
 // bound, in one pass over the state table.
 func (h *HashJoin) cleanInterval(st State) error {
 	iv := h.iv
-	lower := state.TablePrefix(h.id)
-	it, err := st.NewIter(lower, state.PrefixEnd(lower))
+	it, err := st.NewIter(h.bounds(h.id))
 	if err != nil {
 		return err
 	}

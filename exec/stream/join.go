@@ -52,6 +52,7 @@ const (
 // excepted, equal values join (1.5 = 1.50, -0 = 0, NaN = NaN), except that
 // intervals of equal length but different fields ('1 mon', '30 days') do not.
 type HashJoin struct {
+	vnodeRange
 	id        uint32
 	ts        [2][]types.T
 	keys      [2][]int

@@ -37,6 +37,22 @@ type Materialize struct {
 	appendOnly bool
 	seq        uint64
 	seqLoaded  bool
+	// shard numbers the copy of a parallel dataflow this operator is
+	// (SetSequenceShard): its sequence numbers and their system key are
+	// its own.
+	shard uint64
+}
+
+// seqShardBits is where the shard goes in an append-only view's 8-byte
+// sequence numbers: copies of a parallel dataflow number rows apart.
+const seqShardBits = 48
+
+// SetSequenceShard makes m copy k of a parallel dataflow: an append-only
+// view's rows get sequence numbers k<<48 + n, counted under a system key
+// of their own, so the copies never write the same key. Copy 0 keeps the
+// numbering of a single-actor view.
+func (m *Materialize) SetSequenceShard(k int) {
+	m.shard = uint64(k)
 }
 
 // SetAppendOnly declares that the view's input only inserts (an
@@ -56,7 +72,10 @@ func (m *Materialize) SetAppendOnly() *Materialize {
 func (m *Materialize) AppendOnly() bool { return m.appendOnly }
 
 func (m *Materialize) seqKey() []byte {
-	return state.SystemKey("mvseq/" + strconv.FormatUint(uint64(m.id), 10))
+	if m.shard == 0 {
+		return state.SystemKey("mvseq/" + strconv.FormatUint(uint64(m.id), 10))
+	}
+	return state.SystemKey("mvseq/" + strconv.FormatUint(uint64(m.id), 10) + "/" + strconv.FormatUint(m.shard, 10))
 }
 
 // NewMaterialize returns the storage operator of a view with column types ts.
@@ -103,6 +122,8 @@ func (m *Materialize) pushAppend(ctx *Ctx, c *exec.Chunk) error {
 		}
 		if found && len(v) == 8 {
 			m.seq = binary.BigEndian.Uint64(v)
+		} else {
+			m.seq = m.shard << seqShardBits
 		}
 		m.seqLoaded = true
 	}

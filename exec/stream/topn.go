@@ -30,6 +30,7 @@ import (
 // occurrences, and the difference with the emitted rows is emitted and
 // stored. Cost per touched group is O(offset + limit) reads.
 type TopN struct {
+	vnodeRange
 	id            uint32
 	ts            []types.T
 	groupCols     []int

@@ -69,8 +69,7 @@ func (t *TopN) OnWatermark(ctx *Ctx, _ int, w Watermark, _ func(*exec.Chunk) err
 // below wm. One iterator walks the table, skipping each open group with a
 // seek past its prefix (memcomparable group keys are prefix-free).
 func (t *TopN) closeGroups(st State, pos int, wm types.Datum) error {
-	lower := state.TablePrefix(t.id)
-	it, err := st.NewIter(lower, state.PrefixEnd(lower))
+	it, err := st.NewIter(t.bounds(t.id))
 	if err != nil {
 		return err
 	}

@@ -392,8 +392,7 @@ func (h *HashAgg) OnWatermark(ctx *Ctx, _ int, w Watermark, emit func(*exec.Chun
 // multiset keys, which extend it (memcomparable group keys are prefix-free),
 // so a key that extends the current group key belongs to that group.
 func (h *HashAgg) closeGroups(st State, pos int, wm types.Datum, emit func(*exec.Chunk) error) error {
-	lower := state.TablePrefix(h.id)
-	it, err := st.NewIter(lower, state.PrefixEnd(lower))
+	it, err := st.NewIter(h.bounds(h.id))
 	if err != nil {
 		return err
 	}
@@ -549,8 +548,7 @@ func (h *HashJoin) OnWatermark(ctx *Ctx, port int, w Watermark, _ func(*exec.Chu
 // cleanBelow deletes the stored rows of both sides whose key position i is
 // below wm, in one pass over the state table.
 func (h *HashJoin) cleanBelow(st State, i int, wm types.Datum) error {
-	lower := state.TablePrefix(h.id)
-	it, err := st.NewIter(lower, state.PrefixEnd(lower))
+	it, err := st.NewIter(h.bounds(h.id))
 	if err != nil {
 		return err
 	}

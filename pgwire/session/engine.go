@@ -32,6 +32,9 @@ type Options struct {
 	// TickInterval how often temporal filters expire rows (0: 1 s).
 	Now          func() time.Time
 	TickInterval time.Duration
+	// Parallelism is the number of actors each materialized view runs
+	// (0: the environment's STREAMSQL_PARALLELISM, else GOMAXPROCS).
+	Parallelism int
 }
 
 // Engine is one database: storage, catalog and the sessions using them.
@@ -60,6 +63,8 @@ type Engine struct {
 	stateCache *state.ReadCache
 	clock      func() time.Time
 	ticker     temporalTicker
+	// parallelism is the number of actors per view (Options.Parallelism).
+	parallelism int
 }
 
 // defaultStateCacheBytes is the default of Options.StateCacheBytes.
@@ -87,7 +92,10 @@ func Open(opts Options) (*Engine, error) {
 	if cacheBytes <= 0 {
 		cacheBytes = defaultStateCacheBytes
 	}
-	e := &Engine{store: st, tables: tables.NewStore(st), stateCache: state.NewReadCache(cacheBytes), clock: opts.Now}
+	e := &Engine{store: st, tables: tables.NewStore(st), stateCache: state.NewReadCache(cacheBytes), clock: opts.Now, parallelism: opts.Parallelism}
+	if e.parallelism <= 0 {
+		e.parallelism = defaultParallelism()
+	}
 	cat, err := catalog.Open(metaKV{st})
 	if err != nil {
 		st.Close()
@@ -125,6 +133,11 @@ func (e *Engine) Close() error {
 	e.stopTicker()
 	e.stopSources()
 	e.stopSinks()
+	e.writeMu.Lock()
+	for _, rt := range e.views.byID {
+		rt.flow.close()
+	}
+	e.writeMu.Unlock()
 	return e.store.Close()
 }
 

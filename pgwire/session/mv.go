@@ -19,15 +19,18 @@ import (
 
 // Materialized views are maintained synchronously: a statement that
 // changes a table pushes its changes through every dependent view's
-// dataflow inside the statement's own batch, so the table, its views and
-// views on those views commit atomically. A SELECT (which reads a snapshot)
-// therefore always sees every view consistent with the tables, and a crash
-// can lose or double nothing.
+// dataflow (its actors: see flow.go) before it commits, and the state
+// those actors write joins the statement's own batch, so the table, its
+// views and views on those views commit atomically. A SELECT (which reads
+// a snapshot) therefore always sees every view consistent with the
+// tables, and a crash can lose or double nothing.
 
 // viewRuntime is a materialized view's compiled dataflow.
 type viewRuntime struct {
 	rel *catalog.Relation
-	g   *planner.StreamGraph
+	g   *planner.StreamGraph // the plan of the first actor's copy
+	// flow runs the view's copies as actors.
+	flow *viewFlow
 }
 
 // views is the engine's registry of view dataflows; guarded by writeMu.
@@ -66,6 +69,9 @@ func (v *views) add(rt *viewRuntime) {
 }
 
 func (v *views) remove(id uint32) {
+	if rt := v.byID[id]; rt != nil {
+		rt.flow.close()
+	}
 	delete(v.byID, id)
 	removeReader(v.readers, id)
 }
@@ -147,9 +153,9 @@ func (e *Engine) propagateRows(ctx *stream.Ctx, relID uint32, delta *exec.Chunk)
 			if l.RelID != relID {
 				continue
 			}
-			lf := late.watch(l)
-			err := pushInto(ctx, l.Node, l.Port, delta, sink)
-			late.done(lf)
+			lfs := late.watch(rt, l)
+			err := rt.flow.push(ctx, l, delta, sink)
+			late.done(lfs)
 			if err != nil {
 				return err
 			}
@@ -252,11 +258,12 @@ func (s *session) createMaterializedView(x *sql.CreateView) error {
 	if s.tx == 'T' {
 		s.wroteInTx = true
 	}
-	rel, g, snap, err := s.prepareView(x)
-	if err != nil || rel == nil {
+	rt, snap, err := s.prepareView(x)
+	if err != nil || rt == nil {
 		e.writeMu.Unlock()
 		return err
 	}
+	rel, g := rt.rel, rt.g
 	p := &pendingView{reads: map[uint32]bool{}}
 	for _, l := range g.Leaves {
 		p.reads[l.RelID] = true
@@ -271,7 +278,7 @@ func (s *session) createMaterializedView(x *sql.CreateView) error {
 	// dataflow into a batch of its own. Writers go on meanwhile.
 	w := e.tables.NewWriter()
 	defer w.Close()
-	err = e.backfill(g, snap, w)
+	err = e.backfill(rt, snap, w)
 	snap.Close()
 
 	// Step 3, under the lock again: apply what changed since the snapshot,
@@ -280,10 +287,10 @@ func (s *session) createMaterializedView(x *sql.CreateView) error {
 	defer e.writeMu.Unlock()
 	delete(e.views.pending, rel.ID)
 	if err == nil {
-		err = e.catchUp(g, p.buf, w)
+		err = e.catchUp(rt, p.buf, w)
 	}
 	if err == nil {
-		err = e.finishInitial(g, w)
+		err = e.finishInitial(rt, w)
 	}
 	for _, l := range g.Leaves {
 		if err == nil && e.cat.GetByID(l.RelID) == nil {
@@ -297,10 +304,10 @@ func (s *session) createMaterializedView(x *sql.CreateView) error {
 		err = e.cat.Create(rel)
 	}
 	if err != nil {
+		rt.flow.close()
 		e.dropState(rel)
 		return err
 	}
-	rt := &viewRuntime{rel: rel, g: g}
 	e.views.add(rt)
 	// The view joins its inputs' event time where it stands.
 	if err := e.pushWatermarksInto(rt); err != nil {
@@ -310,29 +317,29 @@ func (s *session) createMaterializedView(x *sql.CreateView) error {
 }
 
 // prepareView checks the name, compiles the view and takes the snapshot
-// its backfill reads. It returns a nil relation when IF NOT EXISTS found
+// its backfill reads. It returns a nil runtime when IF NOT EXISTS found
 // the name taken. Called with writeMu held.
-func (s *session) prepareView(x *sql.CreateView) (*catalog.Relation, *planner.StreamGraph, *readView, error) {
+func (s *session) prepareView(x *sql.CreateView) (*viewRuntime, *readView, error) {
 	e := s.e
 	if existing := e.cat.Get(x.Name); existing != nil {
 		if x.IfNotExists {
-			return nil, nil, nil, nil
+			return nil, nil, nil
 		}
-		return nil, nil, nil, types.Errorf(types.CodeDuplicateTable, "relation %q already exists", x.Name)
+		return nil, nil, types.Errorf(types.CodeDuplicateTable, "relation %q already exists", x.Name)
 	}
 	if _, pending := e.pendingName(x.Name); pending {
-		return nil, nil, nil, types.Errorf(types.CodeDuplicateTable, "relation %q is being created by another session", x.Name)
+		return nil, nil, types.Errorf(types.CodeDuplicateTable, "relation %q is being created by another session", x.Name)
 	}
 	viewID, err := e.cat.AllocID()
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, nil, err
 	}
 	bq, g, deps, err := e.compileView(x.Query, viewID, e.cat.AllocID, x.EmitOnWindowClose)
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, nil, err
 	}
 	if len(x.Columns) > len(bq.Cols) {
-		return nil, nil, nil, types.Errorf(types.CodeSyntaxError, "CREATE MATERIALIZED VIEW specifies more column names than columns")
+		return nil, nil, types.Errorf(types.CodeSyntaxError, "CREATE MATERIALIZED VIEW specifies more column names than columns")
 	}
 	rel := &catalog.Relation{ID: viewID, Name: x.Name, Kind: catalog.KindMaterializedView, SQL: x.Query.Text, StateIDs: g.StateIDs, EmitOnWindowClose: x.EmitOnWindowClose}
 	seen := map[string]bool{}
@@ -342,7 +349,7 @@ func (s *session) prepareView(x *sql.CreateView) (*catalog.Relation, *planner.St
 			name = x.Columns[i]
 		}
 		if seen[name] {
-			return nil, nil, nil, types.Errorf(types.CodeDuplicateColumn, "column %q specified more than once", name)
+			return nil, nil, types.Errorf(types.CodeDuplicateColumn, "column %q specified more than once", name)
 		}
 		seen[name] = true
 		rel.Columns = append(rel.Columns, catalog.Column{Name: name, Type: c.Type})
@@ -351,6 +358,10 @@ func (s *session) prepareView(x *sql.CreateView) (*catalog.Relation, *planner.St
 		rel.DependsOn = append(rel.DependsOn, id)
 	}
 	sort.Slice(rel.DependsOn, func(i, j int) bool { return rel.DependsOn[i] < rel.DependsOn[j] })
+	flow, err := e.newFlow(x.Query, viewID, g, x.EmitOnWindowClose)
+	if err != nil {
+		return nil, nil, err
+	}
 	e.pendingNames[x.Name] = rel.ID
 	// The operators' state tables are new and empty, and every write to
 	// them goes through the state cache. The rows of an append-only view
@@ -361,7 +372,7 @@ func (s *session) prepareView(x *sql.CreateView) (*catalog.Relation, *planner.St
 		complete = append([]uint32{rel.ID}, complete...)
 	}
 	e.stateCache.MarkComplete(complete...)
-	return rel, g, e.newReadView(), nil
+	return &viewRuntime{rel: rel, g: g, flow: flow}, e.newReadView(), nil
 }
 
 // pendingName reports whether a view of that name is being created.
@@ -381,15 +392,15 @@ func (e *Engine) pendingName(name string) (uint32, bool) {
 
 // catchUp replays the changes committed during a backfill into the new
 // view's dataflow.
-func (e *Engine) catchUp(g *planner.StreamGraph, buf []bufferedDelta, w *tables.Writer) error {
+func (e *Engine) catchUp(rt *viewRuntime, buf []bufferedDelta, w *tables.Writer) error {
 	sctx := &stream.Ctx{EC: &exec.EvalCtx{Ctx: context.Background()}, State: e.opState(w.Batch())}
 	discard := func(*exec.Chunk) error { return nil }
 	for _, d := range buf {
-		for _, l := range g.Leaves {
+		for _, l := range rt.g.Leaves {
 			if l.RelID != d.relID {
 				continue
 			}
-			if err := pushInto(sctx, l.Node, l.Port, d.c, discard); err != nil {
+			if err := rt.flow.push(sctx, l, d.c, discard); err != nil {
 				return err
 			}
 		}
@@ -399,7 +410,8 @@ func (e *Engine) catchUp(g *planner.StreamGraph, buf []bufferedDelta, w *tables.
 
 // backfill pushes the rows of view's snapshot of every input through g as
 // inserts, writing the operators' state into w's batch.
-func (e *Engine) backfill(g *planner.StreamGraph, view *readView, w *tables.Writer) error {
+func (e *Engine) backfill(rt *viewRuntime, view *readView, w *tables.Writer) error {
+	g := rt.g
 	ec := &exec.EvalCtx{Ctx: context.Background()}
 	sctx := &stream.Ctx{EC: ec, State: e.opState(w.Batch())}
 	discard := func(*exec.Chunk) error { return nil }
@@ -407,8 +419,10 @@ func (e *Engine) backfill(g *planner.StreamGraph, view *readView, w *tables.Writ
 	// the input stays empty (see finishInitial): expressions over it such as
 	// 2 / count(*) may fail although the backfilled input is not empty.
 	for _, nd := range g.Initial {
-		if d, ok := nd.Op.(interface{ DeferInitialOutput() }); ok {
-			d.DeferInitialOutput()
+		if _, op := rt.flow.keylessOwner(nd); op != nil {
+			if d, ok := op.(interface{ DeferInitialOutput() }); ok {
+				d.DeferInitialOutput()
+			}
 		}
 	}
 	for _, cl := range g.Consts {
@@ -416,7 +430,7 @@ func (e *Engine) backfill(g *planner.StreamGraph, view *readView, w *tables.Writ
 		for _, r := range cl.Rows {
 			c.AppendDatums(r)
 		}
-		if err := pushInto(sctx, cl.Node, cl.Port, c, discard); err != nil {
+		if err := rt.flow.pushAt(sctx, cl.Node, cl.Port, -1, c, discard); err != nil {
 			return err
 		}
 	}
@@ -444,7 +458,7 @@ func (e *Engine) backfill(g *planner.StreamGraph, view *readView, w *tables.Writ
 			if c == nil {
 				break
 			}
-			if err := pushInto(sctx, l.Node, l.Port, c, discard); err != nil {
+			if err := rt.flow.push(sctx, l, c, discard); err != nil {
 				op.Close()
 				return err
 			}
@@ -460,6 +474,11 @@ func (e *Engine) dropState(rel *catalog.Relation) error {
 	b := e.store.NewBatch()
 	defer b.Close()
 	if err := b.Delete(state.SystemKey(fmt.Sprintf("mvseq/%d", rel.ID))); err != nil {
+		return err
+	}
+	// The sequence counters of the other actors' copies (stream.Materialize.SetSequenceShard).
+	shards := state.SystemKey(fmt.Sprintf("mvseq/%d/", rel.ID))
+	if err := b.DeleteRange(shards, state.PrefixEnd(shards)); err != nil {
 		return err
 	}
 	for _, id := range ids {
@@ -514,7 +533,11 @@ func (e *Engine) loadViews() error {
 		if err != nil {
 			return err
 		}
-		e.views.add(&viewRuntime{rel: r, g: g})
+		flow, err := e.newFlow(q, r.ID, g, r.EmitOnWindowClose)
+		if err != nil {
+			return err
+		}
+		e.views.add(&viewRuntime{rel: r, g: g, flow: flow})
 	}
 	return nil
 }
@@ -540,11 +563,12 @@ func (s *session) explainStream(x *sql.CreateView) (*utilStmt, error) {
 
 // finishInitial ends the backfill's deferral of global aggregations' rows:
 // those whose input stayed empty emit their empty-input row now.
-func (e *Engine) finishInitial(g *planner.StreamGraph, w *tables.Writer) error {
+func (e *Engine) finishInitial(rt *viewRuntime, w *tables.Writer) error {
 	sctx := &stream.Ctx{EC: &exec.EvalCtx{Ctx: context.Background()}, State: e.opState(w.Batch())}
 	discard := func(*exec.Chunk) error { return nil }
-	for _, nd := range g.Initial {
-		agg, ok := nd.Op.(interface {
+	for _, nd := range rt.g.Initial {
+		owner, op := rt.flow.keylessOwner(nd)
+		agg, ok := op.(interface {
 			EndDeferral() bool
 			InitialOutput() *exec.Chunk
 		})
@@ -552,7 +576,7 @@ func (e *Engine) finishInitial(g *planner.StreamGraph, w *tables.Writer) error {
 			continue
 		}
 		if c := agg.InitialOutput(); c != nil && nd.Parent != nil {
-			if err := pushInto(sctx, nd.Parent, nd.Port, c, discard); err != nil {
+			if err := rt.flow.pushAt(sctx, nd.Parent, nd.Port, owner, c, discard); err != nil {
 				return err
 			}
 		}

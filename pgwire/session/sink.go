@@ -623,7 +623,9 @@ func (e *Engine) pushWatermarksIntoSink(rt *sinkRuntime) error {
 	defer w.Close()
 	ctx := &stream.Ctx{EC: &exec.EvalCtx{Ctx: context.Background(), Now: e.now()}, State: e.opState(w.Batch())}
 	out := func(c *exec.Chunk) error { return rt.appendLog(ctx, c, nil) }
-	pushed, err := e.pushCurrentWatermarks(ctx, rt.g, out)
+	pushed, err := e.pushCurrentWatermarks(rt.g, func(l planner.StreamLeaf, wm stream.Watermark) error {
+		return watermarkInto(ctx, l.Node, l.Port, wm, out)
+	})
 	if err != nil || !pushed {
 		return err
 	}

@@ -172,7 +172,9 @@ func (e *Engine) pushWatermarksInto(rt *viewRuntime) error {
 		}
 		return nil
 	}
-	pushed, err := e.pushCurrentWatermarks(ctx, rt.g, sink)
+	pushed, err := e.pushCurrentWatermarks(rt.g, func(l planner.StreamLeaf, wm stream.Watermark) error {
+		return rt.flow.watermark(ctx, l, wm, sink)
+	})
 	if err != nil || !pushed {
 		return err
 	}
@@ -185,9 +187,9 @@ func (e *Engine) pushWatermarksInto(rt *viewRuntime) error {
 }
 
 // pushCurrentWatermarks sends the current watermark of each of g's
-// inputs into g, handing the rows that closing windows emit to out, and
-// reports whether any watermark was pushed.
-func (e *Engine) pushCurrentWatermarks(ctx *stream.Ctx, g *planner.StreamGraph, out func(*exec.Chunk) error) (bool, error) {
+// inputs into g through deliver, and reports whether any watermark was
+// pushed.
+func (e *Engine) pushCurrentWatermarks(g *planner.StreamGraph, deliver func(planner.StreamLeaf, stream.Watermark) error) (bool, error) {
 	pushed := false
 	for _, l := range g.Leaves {
 		if l.WatermarkCol < 0 {
@@ -204,7 +206,7 @@ func (e *Engine) pushCurrentWatermarks(ctx *stream.Ctx, g *planner.StreamGraph, 
 			continue
 		}
 		wm := stream.Watermark{Col: rel.ColumnIndex(rel.Watermark.Column), Val: val}
-		if err := watermarkInto(ctx, l.Node, l.Port, wm, out); err != nil {
+		if err := deliver(l, wm); err != nil {
 			return pushed, err
 		}
 		pushed = true
@@ -231,7 +233,7 @@ func (e *Engine) pushWatermark(ctx *stream.Ctx, relID uint32, w stream.Watermark
 			if l.RelID != relID || l.WatermarkCol < 0 {
 				continue
 			}
-			if err := watermarkInto(ctx, l.Node, l.Port, w, sink); err != nil {
+			if err := rt.flow.watermark(ctx, l, w, sink); err != nil {
 				return err
 			}
 		}
@@ -351,6 +353,7 @@ type lateRow struct {
 // lateCollector gathers the rows the late filters on one relation drop
 // while one chunk of it is pushed into the views.
 type lateCollector struct {
+	mu   sync.Mutex
 	e    *Engine
 	rel  *catalog.Relation
 	enc  format.Encoder
@@ -369,18 +372,32 @@ func (e *Engine) newLateCollector(relID uint32) *lateCollector {
 	return &lateCollector{e: e, rel: rel}
 }
 
-// watch makes leaf l's late filter (if any) report to lc.
-func (lc *lateCollector) watch(l planner.StreamLeaf) *stream.LateFilter {
+// watch makes the late filters of leaf l of rt (one per actor) report to
+// lc.
+func (lc *lateCollector) watch(rt *viewRuntime, l planner.StreamLeaf) []*stream.LateFilter {
 	if lc == nil || l.WatermarkCol < 0 {
 		return nil
 	}
-	lf, ok := l.Node.Op.(*stream.LateFilter)
-	if !ok {
+	var lfs []*stream.LateFilter
+	for _, op := range rt.flow.copies(l.Node) {
+		if lf, ok := op.(*stream.LateFilter); ok {
+			lfs = append(lfs, lf)
+		}
+	}
+	if len(lfs) == 0 {
 		return nil
 	}
 	lc.cur = lc.cur[:0]
-	lf.SetLateHandler(lc.add)
-	return lf
+	// The actors drop rows concurrently.
+	add := func(row []types.Datum) {
+		lc.mu.Lock()
+		lc.add(row)
+		lc.mu.Unlock()
+	}
+	for _, lf := range lfs {
+		lf.SetLateHandler(add)
+	}
+	return lfs
 }
 
 // add renders a dropped row (every column of the relation) as JSON.
@@ -417,12 +434,14 @@ func (lc *lateCollector) add(row []types.Datum) {
 	lc.cur = append(lc.cur, b)
 }
 
-// done detaches lf and keeps the largest set seen so far.
-func (lc *lateCollector) done(lf *stream.LateFilter) {
-	if lf == nil {
+// done detaches lfs and keeps the largest set seen so far.
+func (lc *lateCollector) done(lfs []*stream.LateFilter) {
+	if len(lfs) == 0 {
 		return
 	}
-	lf.SetLateHandler(nil)
+	for _, lf := range lfs {
+		lf.SetLateHandler(nil)
+	}
 	if len(lc.cur) > len(lc.best) {
 		lc.best = append(lc.best[:0], lc.cur...)
 	}
