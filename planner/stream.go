@@ -64,7 +64,7 @@ type IDAlloc func() (uint32, error)
 // notIncremental is the error for query shapes views cannot maintain.
 func notIncremental(what string) error {
 	e := types.Errorf(types.CodeFeatureNotSupported, "%s is not supported in a materialized view", what)
-	e.Hint = "Incremental maintenance supports projections, filters, joins, GROUP BY aggregates, DISTINCT, UNION ALL, window functions and ORDER BY ... LIMIT."
+	e.Hint = "Incremental maintenance supports projections, filters, joins, GROUP BY aggregates, DISTINCT, UNION/INTERSECT/EXCEPT [ALL], window functions and ORDER BY ... LIMIT."
 	return e
 }
 
@@ -319,7 +319,7 @@ func (sb *streamBuilder) build(n Node, parent *StreamNode, port int) error {
 		return sb.build(x.In, nd, 0)
 	case *SetOp:
 		if x.Kind != SetUnion {
-			return notIncremental("INTERSECT/EXCEPT")
+			return sb.buildSetOp(x, parent, port)
 		}
 		target, tport := parent, port
 		if !x.All {
