@@ -64,7 +64,7 @@ type IDAlloc func() (uint32, error)
 // notIncremental is the error for query shapes views cannot maintain.
 func notIncremental(what string) error {
 	e := types.Errorf(types.CodeFeatureNotSupported, "%s is not supported in a materialized view", what)
-	e.Hint = "Incremental maintenance supports projections, filters, joins, GROUP BY aggregates, DISTINCT, UNION/INTERSECT/EXCEPT [ALL], window functions and ORDER BY ... LIMIT."
+	e.Hint = "Incremental maintenance supports projections, filters, joins, [NOT] IN and [NOT] EXISTS subqueries in WHERE, GROUP BY aggregates, DISTINCT, UNION/INTERSECT/EXCEPT [ALL], window functions and ORDER BY ... LIMIT."
 	return e
 }
 
@@ -455,8 +455,10 @@ func (sb *streamBuilder) buildJoin(j *Join, parent *StreamNode, port int) error 
 		kind = stream.Semi
 	case JoinAnti:
 		kind = stream.Anti
+	case JoinAntiNullAware:
+		return sb.buildNotIn(j, parent, port)
 	default:
-		return notIncremental("NOT IN over a subquery")
+		return notIncremental(fmt.Sprintf("join kind %d", j.Kind))
 	}
 	lcols, rcols := j.L.Schema(), j.R.Schema()
 	lIdx, lExtra := streamKeyCols(lcols, lkeys)

@@ -1,0 +1,80 @@
+package planner
+
+import (
+	"sort"
+
+	"github.com/streamsql/streamsql/exec"
+	"github.com/streamsql/streamsql/types"
+)
+
+// buildNotIn compiles the null-aware anti join of x NOT IN (subquery)
+// (decorrelate puts the comparison x = y last in Conds, after any
+// correlation conditions C) as two ordinary anti joins:
+//
+//	Anti( Anti(L, R, x = y AND C),
+//	      Distinct(Project(R, [y IS NULL, columns of R in C])),
+//	      C' AND (ind.y_is_null OR x IS NULL) )
+//
+// The first join drops the rows of L that equal a value of the subquery.
+// SQL's three-valued NOT IN is then not true in two more cases, which the
+// second join removes: the subquery has a NULL (whatever x is), or x is
+// NULL and the subquery is not empty. The indicator relation holds at most
+// one row per (y IS NULL, correlation values), so it changes only when the
+// subquery goes from empty to non-empty or a NULL appears in it or leaves
+// it: only then does the second join revisit the rows of L, and a delete
+// of the subquery's last NULL brings every row back. L is built once; R
+// twice (its operators' state is kept twice).
+func (sb *streamBuilder) buildNotIn(j *Join, parent *StreamNode, port int) error {
+	nl, nr := len(j.L.Schema()), len(j.R.Schema())
+	if len(j.Conds) == 0 {
+		return notIncremental("NOT IN over a subquery without its comparison")
+	}
+	eq := j.Conds[len(j.Conds)-1]
+	corr := j.Conds[:len(j.Conds)-1]
+	name, args, ok := callParts(eq)
+	if !ok || name != "=" || len(args) != 2 || !allIn(colsOf(args[0]), 0, nl) || !allIn(colsOf(args[1]), nl, nl+nr) {
+		return notIncremental("this form of NOT IN over a subquery")
+	}
+	x := args[0]
+	y := shift(args[1], func(i int) int { return i - nl })
+
+	// The indicator: y IS NULL, then the subquery's columns C reads.
+	var rcols []int
+	seen := map[int]bool{}
+	for _, c := range corr {
+		for _, i := range colsOf(c) {
+			if i >= nl && !seen[i] {
+				seen[i] = true
+				rcols = append(rcols, i)
+			}
+		}
+	}
+	sort.Ints(rcols)
+	rs := j.R.Schema()
+	exprs := []exec.Expr{mkIsNull(y, false)}
+	cols := []Column{{Name: "subquery_is_null", Type: types.TBool}}
+	pos := map[int]int{}
+	for k, i := range rcols {
+		c := rs[i-nl]
+		exprs = append(exprs, &exec.ColRef{Idx: i - nl, Typ: c.Type, Name: c.Name})
+		cols = append(cols, c)
+		pos[i] = nl + 1 + k
+	}
+	ind := &Distinct{In: &Project{In: j.R, Exprs: exprs, Cols: cols}}
+	var conds []exec.Expr
+	for _, c := range corr {
+		conds = append(conds, shift(c, func(i int) int {
+			if i >= nl {
+				return pos[i]
+			}
+			return i
+		}))
+	}
+	conds = append(conds, mkOr([]exec.Expr{
+		&exec.ColRef{Idx: nl, Typ: types.TBool, Name: "subquery_is_null"},
+		mkIsNull(x, false),
+	}))
+	matched := &Join{Kind: JoinAnti, L: j.L, R: j.R, Conds: j.Conds}
+	return sb.buildJoin(&Join{Kind: JoinAnti, L: matched, R: ind, Conds: conds}, parent, port)
+}
+
