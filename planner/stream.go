@@ -205,7 +205,7 @@ func checkExprs(es ...exec.Expr) error {
 func (sb *streamBuilder) build(n Node, parent *StreamNode, port int) error {
 	switch x := n.(type) {
 	case *Scan:
-		if len(x.Filters) > 0 && (sb.hasLiftable(x.Filters) || hasTemporal(x.Filters)) {
+		if len(x.Filters) > 0 && (sb.hasLiftable(x.Filters) || hasTemporal(x.Filters) || sb.hasNotIn(x.Filters)) {
 			s := *x
 			s.Filters = nil
 			return sb.build(&Filter{In: &s, Conds: x.Filters}, parent, port)
@@ -263,6 +263,11 @@ func (sb *streamBuilder) build(n Node, parent *StreamNode, port int) error {
 		nd := sb.attach(sp, "Project "+exprList(exprs), 0, parent, port)
 		return sb.build(in, nd, 0)
 	case *Filter:
+		if sb.hasNotIn(x.Conds) {
+			if in, rest := sb.decorrelateNotIn(x.In, x.Conds); in != x.In {
+				return sb.build(withFilter(in, rest), parent, port)
+			}
+		}
 		if ok, err := sb.buildTemporal(x, parent, port); ok || err != nil {
 			return err
 		}

@@ -4,6 +4,7 @@ import (
 	"sort"
 
 	"github.com/streamsql/streamsql/exec"
+	"github.com/streamsql/streamsql/exec/scalar"
 	"github.com/streamsql/streamsql/types"
 )
 
@@ -78,3 +79,52 @@ func (sb *streamBuilder) buildNotIn(j *Join, parent *StreamNode, port int) error
 	return sb.buildJoin(&Join{Kind: JoinAnti, L: matched, R: ind, Conds: conds}, parent, port)
 }
 
+// notInConjunct returns the subquery and its negation if c is
+// x NOT IN (subquery) (or NOT (x IN (subquery))) that the binder left in
+// a WHERE clause because it is correlated.
+func (sb *streamBuilder) notInConjunct(c exec.Expr) (*scalar.Subquery, *subInfo, bool) {
+	outerNot := false
+	if n, ok := c.(*scalar.Not); ok {
+		c, outerNot = n.Arg, true
+	}
+	sq, ok := c.(*scalar.Subquery)
+	if !ok || sq.Kind != scalar.SubIn || sq.Negate == outerNot || len(sq.Outer) == 0 {
+		return nil, nil, false
+	}
+	info := sb.subs[c]
+	if info == nil || info.kind != subIn {
+		return nil, nil, false
+	}
+	return sq, info, outerNot
+}
+
+// hasNotIn reports whether conds hold a conjunct notInConjunct accepts.
+func (sb *streamBuilder) hasNotIn(conds []exec.Expr) bool {
+	for _, c := range conds {
+		if sq, _, _ := sb.notInConjunct(c); sq != nil {
+			return true
+		}
+	}
+	return false
+}
+
+// decorrelateNotIn turns the correlated NOT IN conjuncts of conds (over
+// in's columns) into null-aware anti joins of in, which buildNotIn
+// compiles with the exact NULL semantics, and returns the new input and
+// the other conjuncts. The subquery's outer values and tested operand are
+// taken from the expression itself: the optimizer may have remapped them
+// since binding.
+func (sb *streamBuilder) decorrelateNotIn(in Node, conds []exec.Expr) (Node, []exec.Expr) {
+	var rest []exec.Expr
+	for _, c := range conds {
+		sq, info, outerNot := sb.notInConjunct(c)
+		if sq != nil {
+			if j := decorrelateSub(in, info, sq.Outer, sq.Test, outerNot, true); j != nil {
+				in = j
+				continue
+			}
+		}
+		rest = append(rest, c)
+	}
+	return in, rest
+}
