@@ -30,8 +30,9 @@ func (sb *streamBuilder) buildNotIn(j *Join, parent *StreamNode, port int) error
 	if len(j.Conds) == 0 {
 		return notIncremental("NOT IN over a subquery without its comparison")
 	}
-	eq := j.Conds[len(j.Conds)-1]
-	corr := j.Conds[:len(j.Conds)-1]
+	jconds := nameRefs(j.Conds, append(append([]Column(nil), j.L.Schema()...), j.R.Schema()...))
+	eq := jconds[len(jconds)-1]
+	corr := jconds[:len(jconds)-1]
 	name, args, ok := callParts(eq)
 	if !ok || name != "=" || len(args) != 2 || !allIn(colsOf(args[0]), 0, nl) || !allIn(colsOf(args[1]), nl, nl+nr) {
 		return notIncremental("this form of NOT IN over a subquery")
@@ -75,8 +76,23 @@ func (sb *streamBuilder) buildNotIn(j *Join, parent *StreamNode, port int) error
 		&exec.ColRef{Idx: nl, Typ: types.TBool, Name: "subquery_is_null"},
 		mkIsNull(x, false),
 	}))
-	matched := &Join{Kind: JoinAnti, L: j.L, R: j.R, Conds: j.Conds}
+	matched := &Join{Kind: JoinAnti, L: j.L, R: j.R, Conds: jconds}
 	return sb.buildJoin(&Join{Kind: JoinAnti, L: matched, R: ind, Conds: conds}, parent, port)
+}
+
+// nameRefs names the unnamed column references of es (decorrelate's
+// reference to the subquery's column has none) after cols, for EXPLAIN.
+func nameRefs(es []exec.Expr, cols []Column) []exec.Expr {
+	out := make([]exec.Expr, len(es))
+	for i, e := range es {
+		out[i] = scalar.Rewrite(e, func(x exec.Expr) exec.Expr {
+			if c, ok := x.(*exec.ColRef); ok && c.Name == "" && c.Idx < len(cols) {
+				return &exec.ColRef{Idx: c.Idx, Typ: c.Typ, Name: qualName(cols[c.Idx].Table, cols[c.Idx].Name)}
+			}
+			return x
+		})
+	}
+	return out
 }
 
 // notInConjunct returns the subquery and its negation if c is
