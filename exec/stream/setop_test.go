@@ -65,3 +65,36 @@ func TestSetOpDeleteMissing(t *testing.T) {
 		t.Fatal("deleting a row never inserted: no error")
 	}
 }
+
+// TestSetOpLeftRepresentation: rows equal as in DISTINCT but printed
+// differently (1.50 and 1.5) come out as the left input has them, as in
+// the batch operator, and retractions carry what was emitted.
+func TestSetOpLeftRepresentation(t *testing.T) {
+	e := newEnv(t, 1)
+	ts := []types.T{types.TNumeric}
+	num := func(coef int64, exp int32) []types.Datum {
+		var d types.Datum
+		d.D.SetFinite(coef, exp)
+		return []types.Datum{d}
+	}
+	op := NewSetOp(6002, ts, Intersect, false)
+	got := newMset(ts)
+	push := func(port int, row []types.Datum, o exec.Op) {
+		t.Helper()
+		c := exec.NewChunk(ts)
+		c.AppendDatums(row)
+		c.Ops = []exec.Op{o}
+		if err := op.Push(e.ctx, port, c, got.apply); err != nil {
+			t.Fatal(err)
+		}
+	}
+	push(1, num(150, -2), exec.OpInsert) // right: 1.50
+	push(0, num(15, -1), exec.OpInsert)  // left: 1.5
+	if d := diff(got, msetOf(ts, [][]types.Datum{num(15, -1)})); d != "" {
+		t.Fatalf("after the left insert:\n%s", d)
+	}
+	push(1, num(150, -2), exec.OpDelete)
+	if d := diff(got, newMset(ts)); d != "" {
+		t.Fatalf("after the right delete:\n%s", d)
+	}
+}
