@@ -26,7 +26,25 @@ func (b *Binder) decorrelate(left Node, c exec.Expr) Node {
 		c, outerNot = n.Arg, true
 	}
 	info := b.subs[c]
-	if info == nil || (info.kind != subExists && info.kind != subIn) {
+	if info == nil {
+		return nil
+	}
+	return decorrelateSub(left, info, info.outer, info.left, outerNot, false)
+}
+
+// decorrelateSub is decorrelate for the subquery info, with outer the
+// values of the enclosing row it reads and test the left operand of IN,
+// both over left's columns. outerNot negates the conjunct.
+//
+// A correlated NOT IN becomes a JoinAntiNullAware only when
+// correlatedNotIn is set: its Conds are then the correlation followed by
+// the NOT IN comparison, and only that last condition has NOT IN's NULL
+// semantics. The batch engine's null-aware join treats every key as the
+// NOT IN comparison, so the binder keeps the per-row subquery there; the
+// stream builder, which compiles the comparison apart (buildNotIn), asks
+// for the join.
+func decorrelateSub(left Node, info *subInfo, outer []exec.Expr, test exec.Expr, outerNot, correlatedNotIn bool) Node {
+	if info.kind != subExists && info.kind != subIn {
 		return nil
 	}
 	negate := info.negate != outerNot
@@ -41,7 +59,7 @@ func (b *Binder) decorrelate(left Node, c exec.Expr) Node {
 			key = &exec.ColRef{Idx: 0, Typ: info.root.Schema()[0].Type}
 		}
 	} else {
-		if negate && info.kind == subIn {
+		if negate && info.kind == subIn && !correlatedNotIn {
 			// Correlated NOT IN mixes the correlation with NULL handling of
 			// the tested value; keep the per-row subquery.
 			return nil
@@ -83,14 +101,14 @@ func (b *Binder) decorrelate(left Node, c exec.Expr) Node {
 			case *exec.ColRef:
 				return &exec.ColRef{Idx: y.Idx + nl, Typ: y.Typ, Name: y.Name}
 			case *scalar.OuterRef:
-				return info.outer[y.Idx]
+				return outer[y.Idx]
 			}
 			return x
 		}))
 	}
 	if info.kind == subIn {
 		rk := shift(key, func(i int) int { return i + nl })
-		eq, err := resolveAndCall("=", info.left, rk)
+		eq, err := resolveAndCall("=", test, rk)
 		if err != nil {
 			return nil
 		}

@@ -64,7 +64,7 @@ type IDAlloc func() (uint32, error)
 // notIncremental is the error for query shapes views cannot maintain.
 func notIncremental(what string) error {
 	e := types.Errorf(types.CodeFeatureNotSupported, "%s is not supported in a materialized view", what)
-	e.Hint = "Incremental maintenance supports projections, filters, joins, GROUP BY aggregates, DISTINCT, UNION ALL, window functions and ORDER BY ... LIMIT."
+	e.Hint = "Incremental maintenance supports projections, filters, joins, [NOT] IN and [NOT] EXISTS subqueries in WHERE, GROUP BY aggregates, DISTINCT, UNION/INTERSECT/EXCEPT [ALL], window functions and ORDER BY ... LIMIT."
 	return e
 }
 
@@ -205,7 +205,7 @@ func checkExprs(es ...exec.Expr) error {
 func (sb *streamBuilder) build(n Node, parent *StreamNode, port int) error {
 	switch x := n.(type) {
 	case *Scan:
-		if len(x.Filters) > 0 && (sb.hasLiftable(x.Filters) || hasTemporal(x.Filters)) {
+		if len(x.Filters) > 0 && (sb.hasLiftable(x.Filters) || hasTemporal(x.Filters) || sb.hasNotIn(x.Filters)) {
 			s := *x
 			s.Filters = nil
 			return sb.build(&Filter{In: &s, Conds: x.Filters}, parent, port)
@@ -263,6 +263,11 @@ func (sb *streamBuilder) build(n Node, parent *StreamNode, port int) error {
 		nd := sb.attach(sp, "Project "+exprList(exprs), 0, parent, port)
 		return sb.build(in, nd, 0)
 	case *Filter:
+		if sb.hasNotIn(x.Conds) {
+			if in, rest := sb.decorrelateNotIn(x.In, x.Conds); in != x.In {
+				return sb.build(withFilter(in, rest), parent, port)
+			}
+		}
 		if ok, err := sb.buildTemporal(x, parent, port); ok || err != nil {
 			return err
 		}
@@ -319,7 +324,7 @@ func (sb *streamBuilder) build(n Node, parent *StreamNode, port int) error {
 		return sb.build(x.In, nd, 0)
 	case *SetOp:
 		if x.Kind != SetUnion {
-			return notIncremental("INTERSECT/EXCEPT")
+			return sb.buildSetOp(x, parent, port)
 		}
 		target, tport := parent, port
 		if !x.All {
@@ -455,8 +460,10 @@ func (sb *streamBuilder) buildJoin(j *Join, parent *StreamNode, port int) error 
 		kind = stream.Semi
 	case JoinAnti:
 		kind = stream.Anti
+	case JoinAntiNullAware:
+		return sb.buildNotIn(j, parent, port)
 	default:
-		return notIncremental("NOT IN over a subquery")
+		return notIncremental(fmt.Sprintf("join kind %d", j.Kind))
 	}
 	lcols, rcols := j.L.Schema(), j.R.Schema()
 	lIdx, lExtra := streamKeyCols(lcols, lkeys)

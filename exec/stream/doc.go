@@ -1,7 +1,8 @@
 // Package stream implements the incremental operators that maintain
 // materialized views: Filter, Project, UnionAll, HashAgg, HashJoin,
-// LookupJoin, Distinct, TopN, Session, Materialize and LateFilter, plus
-// MaterializedScan, the batch operator that reads a view back.
+// LookupJoin, Distinct, SetOp (INTERSECT/EXCEPT), TopN, Session,
+// Materialize and LateFilter, plus MaterializedScan, the batch operator
+// that reads a view back.
 //
 // # Delta model
 //
