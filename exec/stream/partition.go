@@ -63,6 +63,9 @@ func (h *HashJoin) InputKey(port int) ([]int, []types.T) { return h.keys[port], 
 // InputKey implements KeyedInput: the whole row.
 func (d *Distinct) InputKey(int) ([]int, []types.T) { return allCols(len(d.ts)), d.ts }
 
+// InputKey implements KeyedInput: the whole row, on both sides.
+func (s *SetOp) InputKey(int) ([]int, []types.T) { return allCols(len(s.ts)), s.ts }
+
 // InputKey implements KeyedInput: the partition columns.
 func (t *TopN) InputKey(int) ([]int, []types.T) { return t.groupCols, t.gts }
 
@@ -88,7 +91,7 @@ func allCols(n int) []int {
 // partitions): dataflows with them run as a single actor.
 func parallelSafe(op Operator) bool {
 	switch op.(type) {
-	case *Filter, *Project, *UnionAll, *Hop, *LateFilter, *HashAgg, *HashJoin, *Distinct, *TopN, *Materialize:
+	case *Filter, *Project, *UnionAll, *Hop, *LateFilter, *HashAgg, *HashJoin, *Distinct, *TopN, *Materialize, *SetOp:
 		return true
 	}
 	return false

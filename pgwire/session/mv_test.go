@@ -126,31 +126,45 @@ func TestMaterializedViewDifferential(t *testing.T) {
 	c := ts.connect(t)
 	mustExec(t, c, "CREATE TABLE a (id INT PRIMARY KEY, k INT, v INT, s TEXT)")
 	mustExec(t, c, "CREATE TABLE b (id INT PRIMARY KEY, k INT, w INT)")
-	shapes := []string{
-		"SELECT k, v FROM a WHERE v > 3",
-		"SELECT k + 1 AS k1, v * 2 AS v2, coalesce(s, 'none') AS s FROM a",
-		"SELECT k, count(*) AS n, sum(v) AS sv, min(v) AS mn, max(v) AS mx, avg(v) AS av FROM a GROUP BY k",
-		"SELECT count(*) AS n, sum(v) AS s, count(DISTINCT k) AS dk FROM a",
-		"SELECT a.id, a.v, b.w FROM a JOIN b ON a.k = b.k",
-		"SELECT a.id, b.id AS bid FROM a LEFT JOIN b ON a.k = b.k AND b.w > a.v",
-		"SELECT a.id, b.id AS bid FROM a RIGHT JOIN b ON a.k = b.k",
-		"SELECT a.id, b.id AS bid FROM a FULL JOIN b ON a.k = b.k",
-		"SELECT DISTINCT k FROM a",
-		"SELECT k FROM a UNION ALL SELECT k FROM b",
-		"SELECT k FROM a UNION SELECT k FROM b",
-		"SELECT b.k, count(*) AS n, sum(a.v) AS s FROM a JOIN b ON a.k = b.k GROUP BY b.k HAVING count(*) > 1",
-		"SELECT id, v FROM a ORDER BY v DESC, id LIMIT 5",
-		"SELECT id FROM a WHERE EXISTS (SELECT 1 FROM b WHERE b.k = a.k)",
-		"SELECT CASE WHEN v > 5 THEN 'big' ELSE 'small' END AS size, count(*) AS n FROM a GROUP BY 1",
-		"SELECT k, v FROM a INTERSECT SELECT k, w FROM b",
-		"SELECT k FROM a INTERSECT ALL SELECT k FROM b",
-		"SELECT k, v FROM a EXCEPT SELECT k, w FROM b",
-		"SELECT k FROM a EXCEPT ALL SELECT k FROM b",
-		"SELECT id FROM a WHERE k NOT IN (SELECT w FROM b)",
-		"SELECT id FROM a WHERE v NOT IN (SELECT w FROM b WHERE b.k = a.k)",
+	views := createDifferentialViews(t, c)
+	d := &differentialDML{t: t, rng: rng, live: map[string][]int{"a": nil, "b": nil}}
+	for step := 0; step < 120; step++ {
+		d.step(c)
+		checkDifferentialViews(t, c, views, fmt.Sprintf("seed %d step %d", seed, step))
 	}
+}
+
+// differentialShapes are the view shapes the differential tests maintain
+// over tables a (id, k, v, s) and b (id, k, w).
+var differentialShapes = []string{
+	"SELECT k, v FROM a WHERE v > 3",
+	"SELECT k + 1 AS k1, v * 2 AS v2, coalesce(s, 'none') AS s FROM a",
+	"SELECT k, count(*) AS n, sum(v) AS sv, min(v) AS mn, max(v) AS mx, avg(v) AS av FROM a GROUP BY k",
+	"SELECT count(*) AS n, sum(v) AS s, count(DISTINCT k) AS dk FROM a",
+	"SELECT a.id, a.v, b.w FROM a JOIN b ON a.k = b.k",
+	"SELECT a.id, b.id AS bid FROM a LEFT JOIN b ON a.k = b.k AND b.w > a.v",
+	"SELECT a.id, b.id AS bid FROM a RIGHT JOIN b ON a.k = b.k",
+	"SELECT a.id, b.id AS bid FROM a FULL JOIN b ON a.k = b.k",
+	"SELECT DISTINCT k FROM a",
+	"SELECT k FROM a UNION ALL SELECT k FROM b",
+	"SELECT k FROM a UNION SELECT k FROM b",
+	"SELECT b.k, count(*) AS n, sum(a.v) AS s FROM a JOIN b ON a.k = b.k GROUP BY b.k HAVING count(*) > 1",
+	"SELECT id, v FROM a ORDER BY v DESC, id LIMIT 5",
+	"SELECT id FROM a WHERE EXISTS (SELECT 1 FROM b WHERE b.k = a.k)",
+	"SELECT CASE WHEN v > 5 THEN 'big' ELSE 'small' END AS size, count(*) AS n FROM a GROUP BY 1",
+	"SELECT k, v FROM a INTERSECT SELECT k, w FROM b",
+	"SELECT k FROM a INTERSECT ALL SELECT k FROM b",
+	"SELECT k, v FROM a EXCEPT SELECT k, w FROM b",
+	"SELECT k FROM a EXCEPT ALL SELECT k FROM b",
+	"SELECT id FROM a WHERE k NOT IN (SELECT w FROM b)",
+	"SELECT id FROM a WHERE v NOT IN (SELECT w FROM b WHERE b.k = a.k)",
+}
+
+// createDifferentialViews creates view v<i> for each differential shape
+// ("" for a shape refused with 0A000).
+func createDifferentialViews(t *testing.T, c *pgx.Conn) []string {
 	var views []string
-	for i, q := range shapes {
+	for i, q := range differentialShapes {
 		name := fmt.Sprintf("v%d", i)
 		if _, err := c.Exec(context.Background(), "CREATE MATERIALIZED VIEW "+name+" AS "+q); err != nil {
 			if sqlstate(err) == "0A000" {
@@ -162,21 +176,49 @@ func TestMaterializedViewDifferential(t *testing.T) {
 		}
 		views = append(views, name)
 	}
-	nextID := 0
-	live := map[string][]int{"a": nil, "b": nil}
-	randVal := func(n int) string {
-		if rng.Intn(8) == 0 {
-			return "NULL"
+	return views
+}
+
+// checkDifferentialViews fails unless every view equals its query.
+func checkDifferentialViews(t *testing.T, c *pgx.Conn, views []string, where string) {
+	t.Helper()
+	for i, name := range views {
+		if name == "" {
+			continue
 		}
-		return fmt.Sprint(rng.Intn(n))
+		got := rowsOf(t, c, "SELECT * FROM "+name)
+		want := rowsOf(t, c, differentialShapes[i])
+		if strings.Join(got, "\n") != strings.Join(want, "\n") {
+			t.Fatalf("%s: view %s (%s) differs\nview:  %v\nquery: %v", where, name, differentialShapes[i], got, want)
+		}
 	}
-	for step := 0; step < 120; step++ {
+}
+
+// differentialDML makes random inserts, updates and deletes on a and b.
+type differentialDML struct {
+	t      *testing.T
+	rng    *rand.Rand
+	nextID int
+	live   map[string][]int
+}
+
+func (d *differentialDML) randVal(n int) string {
+	if d.rng.Intn(8) == 0 {
+		return "NULL"
+	}
+	return fmt.Sprint(d.rng.Intn(n))
+}
+
+func (d *differentialDML) step(c *pgx.Conn) {
+	t, rng, live, randVal := d.t, d.rng, d.live, d.randVal
+	{
 		tbl := []string{"a", "b"}[rng.Intn(2)]
 		switch op := rng.Intn(10); {
 		case op < 5 || len(live[tbl]) < 3:
 			var vals []string
 			for j := 0; j < 1+rng.Intn(4); j++ {
-				nextID++
+				d.nextID++
+				nextID := d.nextID
 				live[tbl] = append(live[tbl], nextID)
 				if tbl == "a" {
 					s := "NULL"
@@ -198,16 +240,42 @@ func TestMaterializedViewDifferential(t *testing.T) {
 			mustExec(t, c, fmt.Sprintf("DELETE FROM %s WHERE id = %d", tbl, ids[i]))
 			live[tbl] = append(ids[:i], ids[i+1:]...)
 		}
-		for i, name := range views {
-			if name == "" {
-				continue
-			}
-			got := rowsOf(t, c, "SELECT * FROM "+name)
-			want := rowsOf(t, c, shapes[i])
-			if strings.Join(got, "\n") != strings.Join(want, "\n") {
-				t.Fatalf("seed %d step %d: view %s (%s) differs\nview:  %v\nquery: %v", seed, step, name, shapes[i], got, want)
-			}
+	}
+}
+
+// TestViewsAcrossParallelismChanges restarts the engine with 3, 1, 4 and
+// 2 actors per view: the state of a view is laid out by vnode, not by
+// actor, so each run continues the last one's views whatever the number
+// of actors, and they stay equal to their queries.
+func TestViewsAcrossParallelismChanges(t *testing.T) {
+	seed := int64(11)
+	rng := rand.New(rand.NewSource(seed))
+	dir := t.TempDir()
+	d := &differentialDML{t: t, rng: rng, live: map[string][]int{"a": nil, "b": nil}}
+	var views []string
+	for run, p := range []int{3, 1, 4, 2} {
+		ts := startTestServerWith(t, dir, Options{Parallelism: p})
+		c := ts.connect(t)
+		if run == 0 {
+			mustExec(t, c, "CREATE TABLE a (id INT PRIMARY KEY, k INT, v INT, s TEXT)")
+			mustExec(t, c, "CREATE TABLE b (id INT PRIMARY KEY, k INT, w INT)")
+			mustExec(t, c, "CREATE TABLE log (k INT, v INT) APPEND ONLY")
+			mustExec(t, c, "CREATE MATERIALIZED VIEW logv AS SELECT k, v FROM log WHERE v > 0")
+			views = createDifferentialViews(t, c)
 		}
+		checkDifferentialViews(t, c, views, fmt.Sprintf("run %d (%d actors), after restart", run, p))
+		for step := 0; step < 40; step++ {
+			d.step(c)
+			mustExec(t, c, fmt.Sprintf("INSERT INTO log SELECT g %% 5, g FROM generate_series(%d, %d) AS g", step*10, step*10+9))
+			checkDifferentialViews(t, c, views, fmt.Sprintf("run %d (%d actors) step %d", run, p, step))
+		}
+		got := rowsOf(t, c, "SELECT count(*), sum(v) FROM logv")
+		want := rowsOf(t, c, "SELECT count(*), sum(v) FROM log WHERE v > 0")
+		if strings.Join(got, ",") != strings.Join(want, ",") {
+			t.Fatalf("run %d: append-only view has %v, its query %v", run, got, want)
+		}
+		c.Close(context.Background())
+		ts.stop()
 	}
 }
 

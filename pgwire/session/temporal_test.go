@@ -2,15 +2,12 @@ package session
 
 import (
 	"context"
-	"net"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
-
-	"github.com/streamsql/streamsql/pgwire"
 )
 
 // fakeClock is a settable clock for Options.Now.
@@ -29,24 +26,6 @@ func (c *fakeClock) Add(d time.Duration) {
 	c.mu.Lock()
 	c.t = c.t.Add(d)
 	c.mu.Unlock()
-}
-
-// startTestServerWith is startTestServer with engine options (DataDir is
-// set to dir).
-func startTestServerWith(t *testing.T, dir string, opts Options) *testServer {
-	t.Helper()
-	opts.DataDir = dir
-	eng, err := Open(opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts := &testServer{t: t, eng: eng, srv: pgwire.NewServer(eng, pgwire.Options{}), addr: ln.Addr().String(), done: make(chan error, 1)}
-	go func() { ts.done <- ts.srv.Serve(ln) }()
-	return ts
 }
 
 // TestTemporalFilter drives a view WHERE ts > now() - INTERVAL '1 hour'

@@ -20,9 +20,24 @@ type testServer struct {
 	done chan error
 }
 
+// testParallelism is the number of actors per view in tests: more than
+// the cores CI has, and odd, so that vnode ranges are uneven.
+const testParallelism = 3
+
 func startTestServer(t *testing.T, dir string) *testServer {
 	t.Helper()
-	eng, err := Open(Options{DataDir: dir})
+	return startTestServerWith(t, dir, Options{Parallelism: testParallelism})
+}
+
+// startTestServerWith is startTestServer with engine options (DataDir is
+// set to dir, Parallelism defaults to testParallelism).
+func startTestServerWith(t *testing.T, dir string, opts Options) *testServer {
+	t.Helper()
+	opts.DataDir = dir
+	if opts.Parallelism == 0 {
+		opts.Parallelism = testParallelism
+	}
+	eng, err := Open(opts)
 	if err != nil {
 		t.Fatal(err)
 	}
