@@ -91,7 +91,7 @@ func allCols(n int) []int {
 // partitions): dataflows with them run as a single actor.
 func parallelSafe(op Operator) bool {
 	switch op.(type) {
-	case *Filter, *Project, *UnionAll, *Hop, *LateFilter, *HashAgg, *HashJoin, *Distinct, *TopN, *Materialize, *SetOp:
+	case *Filter, *Project, *UnionAll, *Hop, *LateFilter, *HashAgg, *HashJoin, *Distinct, *TopN, *Materialize, *SetOp, *Pass:
 		return true
 	}
 	return false

@@ -128,3 +128,26 @@ func (u *UnionAll) Push(_ *Ctx, port int, c *exec.Chunk, emit func(*exec.Chunk) 
 	u.out = exec.Chunk{Cols: c.Cols, N: c.N, Sel: c.Sel, Ops: u.ops}
 	return emit(&u.out)
 }
+
+// Pass hands its input on unchanged: the root of a dataflow whose output
+// goes elsewhere than a view's table (a sink's log).
+type Pass struct{ ts []types.T }
+
+// NewPass returns a Pass of rows of types ts.
+func NewPass(ts []types.T) *Pass { return &Pass{ts: ts} }
+
+// Types implements Operator.
+func (p *Pass) Types() []types.T { return p.ts }
+
+// Push implements Operator.
+func (p *Pass) Push(_ *Ctx, _ int, c *exec.Chunk, emit func(*exec.Chunk) error) error {
+	if emit == nil || c.Len() == 0 {
+		return nil
+	}
+	return emit(c)
+}
+
+// OnWatermark implements WatermarkHandler: w passes through.
+func (p *Pass) OnWatermark(_ *Ctx, _ int, w Watermark, _ func(*exec.Chunk) error) ([]Watermark, error) {
+	return []Watermark{w}, nil
+}

@@ -137,6 +137,11 @@ func (e *Engine) Close() error {
 	for _, rt := range e.views.byID {
 		rt.flow.close()
 	}
+	for _, rt := range e.sinks.byID {
+		if rt.flow != nil {
+			rt.flow.close()
+		}
+	}
 	e.writeMu.Unlock()
 	return e.store.Close()
 }

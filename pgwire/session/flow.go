@@ -39,8 +39,9 @@ func defaultParallelism() int {
 }
 
 // newFlow builds g's dataflow, compiling q again for the other actors'
-// copies (with g's state tables).
-func (e *Engine) newFlow(q *sql.Query, viewID uint32, g *planner.StreamGraph, eowc bool) (*viewFlow, error) {
+// copies (with g's state tables). fix, if not nil, is applied to each copy
+// as it was to g.
+func (e *Engine) newFlow(q *sql.Query, viewID uint32, g *planner.StreamGraph, eowc bool, fix func(*planner.StreamGraph)) (*viewFlow, error) {
 	nodes, index := g.FlowNodes()
 	copies := [][]stream.FlowNode{nodes}
 	if stream.Partitionable(nodes) {
@@ -63,6 +64,9 @@ func (e *Engine) newFlow(q *sql.Query, viewID uint32, g *planner.StreamGraph, eo
 			_, gk, _, err := e.compileView(qk, viewID, replay, eowc)
 			if err != nil {
 				return nil, err
+			}
+			if fix != nil {
+				fix(gk)
 			}
 			if planner.ExplainStream(gk) != planner.ExplainStream(g) {
 				return nil, types.Errorf(types.CodeInternal, "materialized view %d: the actors' copies of the plan differ", viewID)
@@ -111,3 +115,92 @@ func (f *viewFlow) keylessOwner(node *planner.StreamNode) (int, stream.Operator)
 }
 
 func (f *viewFlow) close() { f.d.Close() }
+
+// parallel reports whether the dataflow runs as several actors: then the
+// output chunks of one push arrive in no causal order (see netChanges).
+func (f *viewFlow) parallel() bool { return f.d.Parallelism() > 1 }
+
+// outputs gathers the output deltas of one push into a view (or sink)
+// dataflow for its readers.
+type outputs struct {
+	keep   bool
+	net    bool
+	ts     []types.T
+	chunks []*exec.Chunk
+}
+
+// viewOutputs returns the collector of rt's output deltas: kept only if
+// something reads the view, and netted if its actors run in parallel.
+func (e *Engine) viewOutputs(rt *viewRuntime) *outputs {
+	return &outputs{keep: e.hasReaders(rt.rel.ID), net: rt.flow.parallel(), ts: rt.g.Root.Op.Types()}
+}
+
+// add is the dataflow's sink.
+func (o *outputs) add(c *exec.Chunk) error {
+	if o.keep && c.Len() > 0 {
+		o.chunks = append(o.chunks, copyChunk(c))
+	}
+	return nil
+}
+
+// take returns the deltas gathered since the last take.
+func (o *outputs) take() []*exec.Chunk {
+	out := o.chunks
+	o.chunks = nil
+	if o.net && len(out) > 0 {
+		if c := netChanges(o.ts, out); c.Len() > 0 {
+			return []*exec.Chunk{c}
+		}
+		return nil
+	}
+	return out
+}
+
+// netChanges turns the output deltas of one push of a parallel dataflow
+// into one delta with the same net effect, deletes first. The actors emit
+// concurrently, so the order of their chunks says nothing about causes:
+// the delete of an updated row's old version may come after the insert
+// of its new one, which a reader applying changes by key (an upsert sink)
+// would get wrong. A multiset's net change does not depend on the order,
+// and with the deletes first every key ends at its new row.
+func netChanges(ts []types.T, chunks []*exec.Chunk) *exec.Chunk {
+	type entry struct {
+		row []types.Datum
+		n   int64
+	}
+	index := map[string]int{}
+	var entries []entry
+	var key []byte
+	for _, c := range chunks {
+		for i := 0; i < c.Len(); i++ {
+			r := c.Row(i)
+			row := c.RowDatums(r)
+			key = state.AppendRow(key[:0], ts, row)
+			k, ok := index[string(key)]
+			if !ok {
+				k = len(entries)
+				index[string(key)] = k
+				entries = append(entries, entry{row: row})
+			}
+			if c.Ops != nil && (c.Ops[r] == exec.OpDelete || c.Ops[r] == exec.OpUpdateDelete) {
+				entries[k].n--
+			} else {
+				entries[k].n++
+			}
+		}
+	}
+	out := exec.NewChunk(ts)
+	for _, deletes := range []bool{true, false} {
+		for _, en := range entries {
+			n, op := en.n, exec.OpInsert
+			if deletes {
+				n, op = -n, exec.OpDelete
+			}
+			for ; n > 0; n-- {
+				out.AppendDatums(en.row)
+				out.Ops = append(out.Ops, op)
+			}
+		}
+	}
+	return out
+}

@@ -142,23 +142,19 @@ func (e *Engine) propagateRows(ctx *stream.Ctx, relID uint32, delta *exec.Chunk)
 	defer late.finish()
 	for _, vid := range e.views.readers[relID] {
 		rt := e.views.byID[vid]
+		o := e.viewOutputs(rt)
 		var outs []*exec.Chunk
-		sink := func(out *exec.Chunk) error {
-			if e.hasReaders(vid) && out.Len() > 0 {
-				outs = append(outs, copyChunk(out))
-			}
-			return nil
-		}
 		for _, l := range rt.g.Leaves {
 			if l.RelID != relID {
 				continue
 			}
 			lfs := late.watch(rt, l)
-			err := rt.flow.push(ctx, l, delta, sink)
+			err := rt.flow.push(ctx, l, delta, o.add)
 			late.done(lfs)
 			if err != nil {
 				return err
 			}
+			outs = append(outs, o.take()...)
 		}
 		for _, out := range outs {
 			if err := e.propagate(ctx, vid, out); err != nil {
@@ -358,7 +354,7 @@ func (s *session) prepareView(x *sql.CreateView) (*viewRuntime, *readView, error
 		rel.DependsOn = append(rel.DependsOn, id)
 	}
 	sort.Slice(rel.DependsOn, func(i, j int) bool { return rel.DependsOn[i] < rel.DependsOn[j] })
-	flow, err := e.newFlow(x.Query, viewID, g, x.EmitOnWindowClose)
+	flow, err := e.newFlow(x.Query, viewID, g, x.EmitOnWindowClose, nil)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -533,7 +529,7 @@ func (e *Engine) loadViews() error {
 		if err != nil {
 			return err
 		}
-		flow, err := e.newFlow(q, r.ID, g, r.EmitOnWindowClose)
+		flow, err := e.newFlow(q, r.ID, g, r.EmitOnWindowClose, nil)
 		if err != nil {
 			return err
 		}

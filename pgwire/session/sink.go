@@ -105,6 +105,7 @@ type sinkRuntime struct {
 	e     *Engine
 	rel   *catalog.Relation
 	g     *planner.StreamGraph // nil for FROM
+	flow  *viewFlow            // g's actors
 	from  uint32               // FROM relation, 0 for AS SELECT
 	cols  []int                // FROM: the relation's columns sent
 	ts    []types.T
@@ -198,6 +199,9 @@ func (s *session) createSink(x *sql.CreateSink, text string) error {
 		err = e.cat.Create(rt.rel)
 	}
 	if err != nil {
+		if rt.flow != nil {
+			rt.flow.close()
+		}
 		e.dropSinkState(rt.rel)
 		return err
 	}
@@ -267,9 +271,12 @@ func (s *session) prepareSink(x *sql.CreateSink, text string) (*sinkRuntime, *re
 		if m, ok := g.Root.Op.(*stream.Materialize); ok {
 			appendOnlyInput = m.AppendOnly()
 		}
-		g.Root.Op = passOp{ts: g.Root.Op.Types()}
-		g.Root.Desc = "Sink"
-		rt.g = g
+		sinkRoot(g)
+		flow, err := e.newFlow(x.Query, id, g, x.EmitOnWindowClose, sinkRoot)
+		if err != nil {
+			return nil, nil, err
+		}
+		rt.g, rt.flow = g, flow
 		rel.StateIDs = g.StateIDs
 		for _, c := range bq.Cols {
 			rel.Columns = append(rel.Columns, catalog.Column{Name: c.Name, Type: c.Type})
@@ -514,16 +521,11 @@ func (rt *sinkRuntime) checkConnector() error {
 	return nil
 }
 
-// passOp is the root of a sink's dataflow: it passes its input on to the
-// sink's log (a sink keeps no rows of its own).
-type passOp struct{ ts []types.T }
-
-func (p passOp) Types() []types.T { return p.ts }
-func (p passOp) Push(_ *stream.Ctx, _ int, c *exec.Chunk, emit func(*exec.Chunk) error) error {
-	if emit == nil || c.Len() == 0 {
-		return nil
-	}
-	return emit(c)
+// sinkRoot replaces the view's storage at the root of a sink's compiled
+// query by a pass-through: the rows go to the sink's log.
+func sinkRoot(g *planner.StreamGraph) {
+	g.Root.Op = stream.NewPass(g.Root.Op.Types())
+	g.Root.Desc = "Sink"
 }
 
 // ---- the log ----
@@ -579,16 +581,39 @@ func (e *Engine) sinkPush(ctx *stream.Ctx, rt *sinkRuntime, relID uint32, delta 
 		}
 		return rt.appendLog(ctx, delta, rt.cols)
 	}
-	out := func(c *exec.Chunk) error { return rt.appendLog(ctx, c, nil) }
 	for _, l := range rt.g.Leaves {
 		if l.RelID != relID {
 			continue
 		}
-		if err := pushInto(ctx, l.Node, l.Port, delta, out); err != nil {
+		out, flush := rt.outputs(ctx)
+		if err := rt.flow.push(ctx, l, delta, out); err != nil {
+			return err
+		}
+		if err := flush(); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// outputs returns the sink function of one push into rt's dataflow, and
+// the function to call after the push. The actors' output goes to the log
+// as it comes unless the sink applies changes by key (upsert, debezium)
+// and the actors run in parallel: then the push's changes are netted
+// first (see netChanges).
+func (rt *sinkRuntime) outputs(ctx *stream.Ctx) (add func(*exec.Chunk) error, flush func() error) {
+	if !rt.flow.parallel() || rt.kind == sinkTypeAppend || rt.conn == "blackhole" {
+		return func(c *exec.Chunk) error { return rt.appendLog(ctx, c, nil) }, func() error { return nil }
+	}
+	o := &outputs{keep: true, net: true, ts: rt.g.Root.Op.Types()}
+	return o.add, func() error {
+		for _, c := range o.take() {
+			if err := rt.appendLog(ctx, c, nil); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
 }
 
 // sinkWatermark pushes a watermark of relID into the sinks' dataflows.
@@ -598,12 +623,15 @@ func (e *Engine) sinkWatermark(ctx *stream.Ctx, relID uint32, w stream.Watermark
 		if rt.g == nil {
 			continue
 		}
-		out := func(c *exec.Chunk) error { return rt.appendLog(ctx, c, nil) }
 		for _, l := range rt.g.Leaves {
 			if l.RelID != relID || l.WatermarkCol < 0 {
 				continue
 			}
-			if err := watermarkInto(ctx, l.Node, l.Port, w, out); err != nil {
+			out, flush := rt.outputs(ctx)
+			if err := rt.flow.watermark(ctx, l, w, out); err != nil {
+				return err
+			}
+			if err := flush(); err != nil {
 				return err
 			}
 		}
@@ -622,9 +650,12 @@ func (e *Engine) pushWatermarksIntoSink(rt *sinkRuntime) error {
 	w := e.tables.NewWriter()
 	defer w.Close()
 	ctx := &stream.Ctx{EC: &exec.EvalCtx{Ctx: context.Background(), Now: e.now()}, State: e.opState(w.Batch())}
-	out := func(c *exec.Chunk) error { return rt.appendLog(ctx, c, nil) }
 	pushed, err := e.pushCurrentWatermarks(rt.g, func(l planner.StreamLeaf, wm stream.Watermark) error {
-		return watermarkInto(ctx, l.Node, l.Port, wm, out)
+		out, flush := rt.outputs(ctx)
+		if err := rt.flow.watermark(ctx, l, wm, out); err != nil {
+			return err
+		}
+		return flush()
 	})
 	if err != nil || !pushed {
 		return err
@@ -788,10 +819,11 @@ func (e *Engine) sinkBackfill(rt *sinkRuntime, snap *readView, w *tables.Writer)
 	if rt.g == nil {
 		return scan(rt.from, func(c *exec.Chunk) error { return rt.appendLog(sctx, c, rt.cols) })
 	}
-	out := func(c *exec.Chunk) error { return rt.appendLog(sctx, c, nil) }
 	for _, nd := range rt.g.Initial {
-		if d, ok := nd.Op.(interface{ DeferInitialOutput() }); ok {
-			d.DeferInitialOutput()
+		if _, op := rt.flow.keylessOwner(nd); op != nil {
+			if d, ok := op.(interface{ DeferInitialOutput() }); ok {
+				d.DeferInitialOutput()
+			}
 		}
 	}
 	for _, cl := range rt.g.Consts {
@@ -799,13 +831,24 @@ func (e *Engine) sinkBackfill(rt *sinkRuntime, snap *readView, w *tables.Writer)
 		for _, r := range cl.Rows {
 			c.AppendDatums(r)
 		}
-		if err := pushInto(sctx, cl.Node, cl.Port, c, out); err != nil {
+		out, flush := rt.outputs(sctx)
+		if err := rt.flow.pushAt(sctx, cl.Node, cl.Port, -1, c, out); err != nil {
+			return err
+		}
+		if err := flush(); err != nil {
 			return err
 		}
 	}
 	for _, l := range rt.g.Leaves {
 		l := l
-		if err := scan(l.RelID, func(c *exec.Chunk) error { return pushInto(sctx, l.Node, l.Port, c, out) }); err != nil {
+		err := scan(l.RelID, func(c *exec.Chunk) error {
+			out, flush := rt.outputs(sctx)
+			if err := rt.flow.push(sctx, l, c, out); err != nil {
+				return err
+			}
+			return flush()
+		})
+		if err != nil {
 			return err
 		}
 	}
@@ -815,9 +858,9 @@ func (e *Engine) sinkBackfill(rt *sinkRuntime, snap *readView, w *tables.Writer)
 // sinkFinishInitial emits the empty-input rows of global aggregations
 // whose input stayed empty during the backfill (see finishInitial).
 func (e *Engine) sinkFinishInitial(sctx *stream.Ctx, rt *sinkRuntime) error {
-	out := func(c *exec.Chunk) error { return rt.appendLog(sctx, c, nil) }
 	for _, nd := range rt.g.Initial {
-		agg, ok := nd.Op.(interface {
+		owner, op := rt.flow.keylessOwner(nd)
+		agg, ok := op.(interface {
 			EndDeferral() bool
 			InitialOutput() *exec.Chunk
 		})
@@ -825,7 +868,11 @@ func (e *Engine) sinkFinishInitial(sctx *stream.Ctx, rt *sinkRuntime) error {
 			continue
 		}
 		if c := agg.InitialOutput(); c != nil && nd.Parent != nil {
-			if err := pushInto(sctx, nd.Parent, nd.Port, c, out); err != nil {
+			out, flush := rt.outputs(sctx)
+			if err := rt.flow.pushAt(sctx, nd.Parent, nd.Port, owner, c, out); err != nil {
+				return err
+			}
+			if err := flush(); err != nil {
 				return err
 			}
 		}
@@ -861,8 +908,12 @@ func (e *Engine) loadSinks() error {
 			if err != nil {
 				return err
 			}
-			g.Root.Op = passOp{ts: g.Root.Op.Types()}
-			rt.g = g
+			sinkRoot(g)
+			flow, err := e.newFlow(x.Query, r.ID, g, r.EmitOnWindowClose, sinkRoot)
+			if err != nil {
+				return err
+			}
+			rt.g, rt.flow = g, flow
 		}
 		// The next sequence number follows the last logged or acknowledged one.
 		next := uint64(1)
@@ -941,6 +992,9 @@ func (e *Engine) stopSinks() {
 func (e *Engine) dropSink(rel *catalog.Relation) error {
 	if rt := e.sinks.remove(rel.ID); rt != nil {
 		rt.halt()
+		if rt.flow != nil {
+			rt.flow.close()
+		}
 	}
 	return e.dropSinkState(rel)
 }

@@ -165,15 +165,12 @@ func (e *Engine) pushWatermarksInto(rt *viewRuntime) error {
 	w := e.tables.NewWriter()
 	defer w.Close()
 	ctx := &stream.Ctx{EC: &exec.EvalCtx{Ctx: context.Background(), Now: e.now()}, State: e.opState(w.Batch())}
+	o := e.viewOutputs(rt)
 	var outs []*exec.Chunk
-	sink := func(out *exec.Chunk) error {
-		if e.hasReaders(rt.rel.ID) && out.Len() > 0 {
-			outs = append(outs, copyChunk(out))
-		}
-		return nil
-	}
 	pushed, err := e.pushCurrentWatermarks(rt.g, func(l planner.StreamLeaf, wm stream.Watermark) error {
-		return rt.flow.watermark(ctx, l, wm, sink)
+		err := rt.flow.watermark(ctx, l, wm, o.add)
+		outs = append(outs, o.take()...)
+		return err
 	})
 	if err != nil || !pushed {
 		return err
@@ -222,20 +219,16 @@ func (e *Engine) pushWatermark(ctx *stream.Ctx, relID uint32, w stream.Watermark
 	}
 	for _, vid := range e.views.readers[relID] {
 		rt := e.views.byID[vid]
+		o := e.viewOutputs(rt)
 		var outs []*exec.Chunk
-		sink := func(out *exec.Chunk) error {
-			if e.hasReaders(vid) && out.Len() > 0 {
-				outs = append(outs, copyChunk(out))
-			}
-			return nil
-		}
 		for _, l := range rt.g.Leaves {
 			if l.RelID != relID || l.WatermarkCol < 0 {
 				continue
 			}
-			if err := rt.flow.watermark(ctx, l, w, sink); err != nil {
+			if err := rt.flow.watermark(ctx, l, w, o.add); err != nil {
 				return err
 			}
+			outs = append(outs, o.take()...)
 		}
 		for _, out := range outs {
 			if err := e.propagate(ctx, vid, out); err != nil {
