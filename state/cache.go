@@ -42,8 +42,20 @@ type ReadCache struct {
 	gen    atomic.Uint64
 	mu     sync.Mutex
 	tables map[uint32]*tableCache
-	bytes  int64
-	limit  int64
+	bytes  int64 // this cache's entries
+	budget *cacheBudget
+	// parts are the partitions of a root cache (Partition), parent the
+	// root of a partition.
+	partsMu sync.Mutex
+	parts   map[*ReadCache]bool
+	parent  *ReadCache
+}
+
+// cacheBudget is the memory limit a root cache shares with its
+// partitions.
+type cacheBudget struct {
+	used  atomic.Int64
+	limit int64
 }
 
 type tableCache struct {
@@ -81,7 +93,34 @@ const cacheEntryOverhead = 64
 
 // NewReadCache returns a cache holding about limit bytes.
 func NewReadCache(limit int64) *ReadCache {
-	return &ReadCache{tables: map[uint32]*tableCache{}, limit: limit}
+	return &ReadCache{tables: map[uint32]*tableCache{}, budget: &cacheBudget{limit: limit}}
+}
+
+// Partition returns a cache of its own that shares c's memory limit and is
+// cleared with it. Each actor of a parallel dataflow reads and writes only
+// its own vnodes' keys, through its own partition: the actors then never
+// wait for each other's lock, and one actor's writes never make another's
+// open iterators copy their tree.
+func (c *ReadCache) Partition() *ReadCache {
+	p := &ReadCache{tables: map[uint32]*tableCache{}, budget: c.budget, parent: c}
+	c.partsMu.Lock()
+	if c.parts == nil {
+		c.parts = map[*ReadCache]bool{}
+	}
+	c.parts[p] = true
+	c.partsMu.Unlock()
+	return p
+}
+
+// Release empties a partition and detaches it from its root (its dataflow
+// is gone).
+func (c *ReadCache) Release() {
+	c.clearOwn()
+	if c.parent != nil {
+		c.parent.partsMu.Lock()
+		delete(c.parent.parts, c)
+		c.parent.partsMu.Unlock()
+	}
 }
 
 // MarkComplete declares that tables, just created and still empty, keep
@@ -100,14 +139,29 @@ func (c *ReadCache) MarkComplete(tables ...uint32) {
 func (c *ReadCache) dropLocked(id uint32, tc *tableCache) {
 	c.gen.Add(1)
 	c.bytes -= tc.bytes
+	c.budget.used.Add(-tc.bytes)
 	delete(c.tables, id)
 }
 
-// Clear drops every entry; no table stays complete.
+// Clear drops every entry, the partitions' too; no table stays complete.
 func (c *ReadCache) Clear() {
+	c.clearOwn()
+	c.partsMu.Lock()
+	parts := make([]*ReadCache, 0, len(c.parts))
+	for p := range c.parts {
+		parts = append(parts, p)
+	}
+	c.partsMu.Unlock()
+	for _, p := range parts {
+		p.clearOwn()
+	}
+}
+
+func (c *ReadCache) clearOwn() {
 	c.mu.Lock()
 	c.gen.Add(1)
 	c.tables = map[uint32]*tableCache{}
+	c.budget.used.Add(-c.bytes)
 	c.bytes = 0
 	c.mu.Unlock()
 }
@@ -207,18 +261,18 @@ func (c *ReadCache) putLocked(key []byte, v cachedValue, write bool) (complete b
 	}
 	tc.bytes += delta
 	c.bytes += delta
-	if c.bytes > c.limit {
+	if c.budget.used.Add(delta) > c.budget.limit {
 		c.shrinkLocked()
 	}
 	return complete
 }
 
-// shrinkLocked evicts whole tables, largest first, until the cache is
-// under three quarters of its limit. An evicted table loses completeness
-// and starts over with an empty point cache; smaller tables stay in
-// memory.
+// shrinkLocked evicts whole tables of c, largest first, until the memory
+// shared with the root and its partitions is under three quarters of the
+// limit (or c has nothing left). An evicted table loses completeness and
+// starts over with an empty point cache; smaller tables stay in memory.
 func (c *ReadCache) shrinkLocked() {
-	for c.bytes > c.limit/4*3 && len(c.tables) > 0 {
+	for c.budget.used.Load() > c.budget.limit/4*3 && len(c.tables) > 0 {
 		var big uint32
 		var most int64 = -1
 		for id, tc := range c.tables {

@@ -207,3 +207,75 @@ func TestCacheKeptByUntouchedDiscard(t *testing.T) {
 		t.Fatal("a discarded batch that wrote left its write in the cache")
 	}
 }
+
+// TestCachePartitions: partitions share the root's memory limit and are
+// cleared with it; the writes of children committed with their parent
+// batch are there for later batches, and a discarded parent takes its
+// children's writes (and their partitions' entries) with it.
+func TestCachePartitions(t *testing.T) {
+	s, err := Open("", Options{InMemory: true, DisableSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	root := NewReadCache(1 << 20)
+	p0, p1 := root.Partition(), root.Partition()
+	p0.MarkComplete(7)
+	p1.MarkComplete(7)
+	k0 := append(AppendTablePrefix(nil, 7, 0), 'a')
+	k1 := append(AppendTablePrefix(nil, 7, 200), 'b')
+	main := s.NewBatch()
+	if err := p0.Wrap(main.NewChild()).Set(k0, []byte("x")); err != nil {
+		t.Fatal(err)
+	}
+	if err := p1.Wrap(main.NewChild()).Set(k1, []byte("y")); err != nil {
+		t.Fatal(err)
+	}
+	if err := main.Commit(false); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range [][]byte{k0, k1} {
+		if _, found, err := GetValue(s, k); err != nil || !found {
+			t.Fatalf("child write %q not committed with its parent: %v %v", k, found, err)
+		}
+	}
+	if !p0.Complete(7) || p0.Len() != 1 || p1.Len() != 1 {
+		t.Fatalf("committed children's writes left the partitions: %d %d", p0.Len(), p1.Len())
+	}
+	// A discarded parent: its child's write is neither stored nor cached.
+	main = s.NewBatch()
+	if err := p1.Wrap(main.NewChild()).Set(k1, []byte("z")); err != nil {
+		t.Fatal(err)
+	}
+	main.Close()
+	if v, _, _ := GetValue(s, k1); string(v) != "y" {
+		t.Fatalf("discarded child write stored: %q", v)
+	}
+	if p1.Len() != 0 || p1.Complete(7) {
+		t.Fatal("a discarded child's write stayed in its partition")
+	}
+	// Clearing the root clears every partition.
+	root.Clear()
+	if p0.Len() != 0 || p0.Complete(7) {
+		t.Fatal("Clear on the root left a partition's entries")
+	}
+	// The budget is shared: a partition over it evicts its own tables.
+	small := NewReadCache(4096)
+	q0, q1 := small.Partition(), small.Partition()
+	q0.MarkComplete(8)
+	q1.MarkComplete(9)
+	b := s.NewBatch()
+	defer b.Close()
+	big := make([]byte, 1500)
+	if err := q0.Wrap(b).Set(append(AppendTablePrefix(nil, 8, 0), 'k'), big); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 3; i++ {
+		if err := q1.Wrap(b).Set(append(AppendTablePrefix(nil, 9, 0), byte(i)), big); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if q1.Complete(9) && q0.Complete(8) {
+		t.Fatal("partitions together went past their shared limit without evicting")
+	}
+}

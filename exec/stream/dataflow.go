@@ -53,7 +53,7 @@ type Dataflow struct {
 	// inTypes are the types of each node's input ports (for watermark
 	// alignment).
 	inTypes [][][]types.T
-	wrap    func(*state.Batch) State
+	wrap    func(actor int, b *state.Batch) State
 
 	// The epoch being run: the statement's batch, and per actor its
 	// context over the child batch.
@@ -101,10 +101,10 @@ type route struct {
 }
 
 // NewDataflow returns the dataflow of the given copies of one operator
-// tree (all alike; one per actor). wrap turns an actor's child batch into
-// its State (the engine's state cache). If the tree has an operator that
+// tree (all alike; one per actor). wrap turns actor a's child batch into
+// its State (the engine's state cache: a partition of it per actor). If the tree has an operator that
 // cannot be partitioned, only the first copy is used.
-func NewDataflow(copies [][]FlowNode, wrap func(*state.Batch) State) *Dataflow {
+func NewDataflow(copies [][]FlowNode, wrap func(a int, b *state.Batch) State) *Dataflow {
 	d := &Dataflow{copies: copies, p: len(copies), wrap: wrap}
 	if !Partitionable(copies[0]) {
 		d.p = 1
@@ -209,7 +209,7 @@ func (d *Dataflow) Push(ctx *Ctx, inputs []FlowInput, sink func(*exec.Chunk) err
 		d.ctxs = make([]*Ctx, d.p)
 		for a := range d.ctxs {
 			ec := *ctx.EC
-			d.ctxs[a] = &Ctx{EC: &ec, State: d.wrap(main.NewChild())}
+			d.ctxs[a] = &Ctx{EC: &ec, State: d.wrap(a, main.NewChild())}
 		}
 	} else {
 		for _, c := range d.ctxs {
@@ -341,15 +341,20 @@ func copyRows(c *exec.Chunk, sel []int) *exec.Chunk {
 		}
 	}
 	out := exec.NewChunk(c.Types())
-	var arena []byte
-	for _, r := range sel {
-		out.AppendRow(c, r)
-		op := exec.OpInsert
-		if c.Ops != nil {
-			op = c.Ops[r]
+	out.SetLen(len(sel))
+	for i, v := range out.Cols {
+		src := c.Cols[i]
+		for j, r := range sel {
+			v.CopyRow(j, src, r)
 		}
-		out.Ops = append(out.Ops, op)
 	}
+	out.Ops = make([]exec.Op, len(sel))
+	if c.Ops != nil {
+		for j, r := range sel {
+			out.Ops[j] = c.Ops[r]
+		}
+	}
+	var arena []byte
 	for _, v := range out.Cols {
 		if v.Typ.Family.Physical() != types.PhysBytes {
 			continue

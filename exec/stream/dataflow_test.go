@@ -63,7 +63,7 @@ func TestDataflowMatchesOneActor(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer s.Close()
-		d := NewDataflow(countByKey(t, p), func(b *state.Batch) State { return NewBatchState(b) })
+		d := NewDataflow(countByKey(t, p), func(_ int, b *state.Batch) State { return NewBatchState(b) })
 		defer d.Close()
 		if d.Parallelism() != p {
 			t.Fatalf("parallelism %d, want %d", d.Parallelism(), p)
@@ -125,7 +125,7 @@ func TestDataflowDiscardsFailedEpoch(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	d := NewDataflow(countByKey(t, 2), func(b *state.Batch) State { return NewBatchState(b) })
+	d := NewDataflow(countByKey(t, 2), func(_ int, b *state.Batch) State { return NewBatchState(b) })
 	defer d.Close()
 	c := exec.NewChunk([]types.T{types.TInt8, types.TInt8})
 	for k := 0; k < 20; k++ {
@@ -158,7 +158,7 @@ func TestDataflowDiscardsFailedEpoch(t *testing.T) {
 // of the senders' latest watermarks, once every sender has sent one, and
 // only when it advances.
 func TestWatermarkAlignment(t *testing.T) {
-	d := NewDataflow(countByKey(t, 3), func(b *state.Batch) State { return NewBatchState(b) })
+	d := NewDataflow(countByKey(t, 3), func(_ int, b *state.Batch) State { return NewBatchState(b) })
 	d.align = []map[alignKey]*alignState{{}, {}, {}}
 	steps := []struct {
 		from int
@@ -177,5 +177,53 @@ func TestWatermarkAlignment(t *testing.T) {
 		if got != s.want {
 			t.Fatalf("step %d (actor %d sends %d): passed %s, want %s", i, s.from, s.val, got, s.want)
 		}
+	}
+}
+
+// BenchmarkDataflow pushes 16k-row chunks of inserts (10k keys) through
+// count/sum by key with one and two actors, committing every 4 chunks.
+func BenchmarkDataflow(b *testing.B) {
+	for _, p := range []int{1, 2} {
+		b.Run(fmt.Sprintf("actors=%d", p), func(b *testing.B) {
+			s, err := state.Open("", state.Options{InMemory: true, DisableSync: true})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer s.Close()
+			t := &testing.T{}
+			cache := state.NewReadCache(1 << 30)
+			cache.MarkComplete(1, 2)
+			parts := make([]*state.ReadCache, p)
+			for a := range parts {
+				parts[a] = cache.Partition()
+				parts[a].MarkComplete(1, 2)
+			}
+			d := NewDataflow(countByKey(t, p), func(a int, bt *state.Batch) State { return parts[a].Wrap(bt) })
+			defer d.Close()
+			ts := []types.T{types.TInt8, types.TInt8}
+			rng := rand.New(rand.NewSource(1))
+			c := exec.NewChunk(ts)
+			for i := 0; i < 16*1024; i++ {
+				c.AppendDatums([]types.Datum{types.NewInt(int64(rng.Intn(10000))), types.NewInt(int64(i))})
+			}
+			discard := func(*exec.Chunk) error { return nil }
+			bt := s.NewBatch()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				ctx := &Ctx{EC: &exec.EvalCtx{}, State: cache.Wrap(bt)}
+				if err := d.Push(ctx, []FlowInput{{Node: 2, From: -1, Chunk: c}}, discard); err != nil {
+					b.Fatal(err)
+				}
+				if i%4 == 3 {
+					if err := bt.Commit(false); err != nil {
+						b.Fatal(err)
+					}
+					bt = s.NewBatch()
+				}
+			}
+			b.StopTimer()
+			bt.Close()
+			b.ReportMetric(float64(b.N*c.N)/b.Elapsed().Seconds(), "rows/s")
+		})
 	}
 }

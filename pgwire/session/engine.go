@@ -33,7 +33,8 @@ type Options struct {
 	Now          func() time.Time
 	TickInterval time.Duration
 	// Parallelism is the number of actors each materialized view runs
-	// (0: the environment's STREAMSQL_PARALLELISM, else GOMAXPROCS).
+	// (0: the environment's STREAMSQL_PARALLELISM, else GOMAXPROCS-1, at
+	// least 1).
 	Parallelism int
 }
 

@@ -14,7 +14,7 @@ import (
 )
 
 // A materialized view runs as a stream.Dataflow of P actors (P = the
-// engine's parallelism, by default the number of cores): its plan is
+// engine's parallelism, by default one less than the cores): its plan is
 // compiled P times, and the copies exchange rows by the vnodes of their
 // operators' keys. Every change pushed into the view is an epoch of the
 // dataflow that ends, before the push returns, with every actor drained;
@@ -27,15 +27,24 @@ import (
 type viewFlow struct {
 	d     *stream.Dataflow
 	index map[*planner.StreamNode]int
+	// caches are the actors' partitions of the state cache (none for a
+	// single actor, which uses the engine's cache).
+	caches []*state.ReadCache
 }
 
 // defaultParallelism is the number of actors per view: the environment's
-// STREAMSQL_PARALLELISM, else GOMAXPROCS.
+// STREAMSQL_PARALLELISM, else one less than GOMAXPROCS (at least one).
+// One core is left to what runs beside the actors: the source readers
+// generating the next chunk, the WAL and Pebble's compactions, and the
+// garbage collector. On a 2-core machine, where that core is already
+// busy, two actors measured slower than one: exchanges add 10-40 % of
+// CPU per row (hashing, copying rows between actors), which only pays
+// when there is an idle core to run the second actor.
 func defaultParallelism() int {
 	if n, err := strconv.Atoi(os.Getenv("STREAMSQL_PARALLELISM")); err == nil && n > 0 {
 		return n
 	}
-	return runtime.GOMAXPROCS(0)
+	return max(1, runtime.GOMAXPROCS(0)-1)
 }
 
 // newFlow builds g's dataflow, compiling q again for the other actors'
@@ -75,8 +84,26 @@ func (e *Engine) newFlow(q *sql.Query, viewID uint32, g *planner.StreamGraph, eo
 			copies = append(copies, nk)
 		}
 	}
-	wrap := func(b *state.Batch) stream.State { return e.opState(b) }
-	return &viewFlow{d: stream.NewDataflow(copies, wrap), index: index}, nil
+	f := &viewFlow{index: index}
+	if len(copies) > 1 {
+		for range copies {
+			f.caches = append(f.caches, e.stateCache.Partition())
+		}
+	}
+	f.d = stream.NewDataflow(copies, func(a int, b *state.Batch) stream.State { return f.caches[a].Wrap(b) })
+	return f, nil
+}
+
+// markComplete declares tables new and empty in the state cache the flow
+// uses (see state.ReadCache.MarkComplete).
+func (e *Engine) markComplete(f *viewFlow, tables ...uint32) {
+	if len(f.caches) == 0 {
+		e.stateCache.MarkComplete(tables...)
+		return
+	}
+	for _, c := range f.caches {
+		c.MarkComplete(tables...)
+	}
 }
 
 // push runs delta into leaf l.
@@ -114,7 +141,12 @@ func (f *viewFlow) keylessOwner(node *planner.StreamNode) (int, stream.Operator)
 	return a, f.d.Copy(a, f.index[node])
 }
 
-func (f *viewFlow) close() { f.d.Close() }
+func (f *viewFlow) close() {
+	f.d.Close()
+	for _, c := range f.caches {
+		c.Release()
+	}
+}
 
 // parallel reports whether the dataflow runs as several actors: then the
 // output chunks of one push arrive in no causal order (see netChanges).

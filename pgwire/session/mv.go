@@ -367,7 +367,7 @@ func (s *session) prepareView(x *sql.CreateView) (*viewRuntime, *readView, error
 	if m, ok := g.Root.Op.(*stream.Materialize); !ok || !m.AppendOnly() {
 		complete = append([]uint32{rel.ID}, complete...)
 	}
-	e.stateCache.MarkComplete(complete...)
+	e.markComplete(flow, complete...)
 	return &viewRuntime{rel: rel, g: g, flow: flow}, e.newReadView(), nil
 }
 

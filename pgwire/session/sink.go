@@ -286,7 +286,7 @@ func (s *session) prepareSink(x *sql.CreateSink, text string) (*sinkRuntime, *re
 		}
 		sort.Slice(rel.DependsOn, func(i, j int) bool { return rel.DependsOn[i] < rel.DependsOn[j] })
 		// Operator state is new and empty (see prepareView).
-		e.stateCache.MarkComplete(rel.StateIDs...)
+		e.markComplete(rt.flow, rel.StateIDs...)
 	} else {
 		src := e.cat.Get(x.From)
 		if src == nil {
