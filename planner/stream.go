@@ -412,6 +412,10 @@ func (sb *streamBuilder) buildAgg(x *Aggregate, parent *StreamNode, port int) er
 	if err != nil {
 		return err
 	}
+	if appendOnly(in) {
+		// min and max need no sorted multiset of their values.
+		op.SetAppendOnlyInput()
+	}
 	emit := "retract"
 	if sb.eowc && !sb.eowcDone {
 		if g := eowcGroup(x); g >= 0 {

@@ -22,6 +22,7 @@ const (
 	akSumFloat                 // sum/avg of float4/float8
 	akSumIv                    // sum/avg of interval
 	akMinMax                   // min/max: multiset of values
+	akExtreme                  // min/max of an append-only input: the extreme so far
 	akBool                     // bool_and/every/bool_or: counts of true/false
 	akStringAgg                // string_agg: multiset of (value, separator)
 	akVarDec                   // variance/stddev of integers and numerics
@@ -54,6 +55,12 @@ type acc struct {
 	sxx     apd.Decimal // Σx² (variance)
 	a, b, c int64       // NaN/+Inf/-Inf counts; true/false counts; interval months/days
 	scales  []int64     // numeric sums: number of values per display scale
+	// ext is the extreme so far of an akExtreme aggregate (kept in the
+	// state row's bytea field instead of scales); hasExt is false until
+	// the first value, or for a group stored by a version that kept the
+	// values' multiset (see extreme).
+	ext    types.Datum
+	hasExt bool
 }
 
 func (a *acc) reset() {
@@ -61,6 +68,7 @@ func (a *acc) reset() {
 	a.sum.SetInt64(0)
 	a.sxx.SetInt64(0)
 	a.scales = a.scales[:0]
+	a.ext, a.hasExt = types.Null, false
 }
 
 // HashAgg is an incremental GROUP BY: its output is the group columns
@@ -82,6 +90,9 @@ func (a *acc) reset() {
 // string_agg (value, separator) and every DISTINCT aggregate (its
 // arguments; the accumulator then sees a value when its count goes 0→1 and
 // loses it on 1→0).
+//
+// Over an append-only input (SetAppendOnlyInput), min and max keep only
+// the extreme so far, in the bytea field, and no multiset.
 //
 // A watermark on a group column deletes the groups below it (OnWatermark);
 // with SetEmitOnWindowClose the aggregation emits nothing from Push and
@@ -243,6 +254,19 @@ func resolveAgg(s batch.AggSpec, inTypes []types.T) (aggInfo, error) {
 
 // Types implements Operator: group columns then aggregate results.
 func (h *HashAgg) Types() []types.T { return h.ts }
+
+// SetAppendOnlyInput declares that the input never deletes (a source or an
+// append-only table through filters and projections): min and max then
+// keep the extreme so far instead of a sorted multiset of every value, and
+// a delete is an error. It must be called before the first Push, the same
+// way every time the view is compiled.
+func (h *HashAgg) SetAppendOnlyInput() {
+	for i := range h.aggs {
+		if h.aggs[i].kind == akMinMax {
+			h.aggs[i].kind, h.aggs[i].ms = akExtreme, false
+		}
+	}
+}
 
 // DeferInitialOutput is used while a view is created and backfilled: the
 // global row of the empty input is not emitted up front (downstream
@@ -455,6 +479,16 @@ func (h *HashAgg) decodeGroup(v []byte, g *groupState) error {
 		a.sxx.Set(&f[2].D)
 		a.a, a.b, a.c = f[3].I, f[4].I, f[5].I
 		b := f[6].S
+		if h.aggs[i].kind == akExtreme {
+			if len(b) > 0 {
+				ext, err := state.DecodeRowCopy(b, h.aggs[i].argTs[:1], nil)
+				if err != nil {
+					return err
+				}
+				a.ext, a.hasExt = ext[0], true
+			}
+			continue
+		}
 		for len(b) > 0 {
 			x, k := binary.Uvarint(b)
 			if k <= 0 {
@@ -475,6 +509,9 @@ func (h *HashAgg) save(st State, key []byte, g *groupState) error {
 		var sc []byte
 		for _, x := range a.scales {
 			sc = binary.AppendUvarint(sc, uint64(x))
+		}
+		if a.hasExt {
+			sc = state.AppendRow(nil, h.aggs[i].argTs[:1], []types.Datum{a.ext})
 		}
 		if sc == nil {
 			sc = []byte{}
@@ -511,6 +548,9 @@ func (h *HashAgg) update(st State, gkey []byte, i int, a *acc, c *exec.Chunk, r 
 	if args[0].Null {
 		return nil
 	}
+	if ai.kind == akExtreme {
+		return h.extreme(st, gkey, i, a, args[0], s)
+	}
 	if ai.ms {
 		h.keyBuf = state.AppendKeys(msPrefix(h.keyBuf[:0], gkey, i), ai.argTs, args, nil)
 		before, after, old, err := addCountOld(st, h.keyBuf, s, ai.argTs, args, &h.scratch, &h.oldBuf)
@@ -536,6 +576,29 @@ func (h *HashAgg) update(st State, gkey []byte, i int, a *acc, c *exec.Chunk, r 
 		return nil
 	}
 	return h.apply(ai, a, args[0], s)
+}
+
+// extreme folds value v (multiplicity change s) into append-only min/max
+// aggregate i.
+func (h *HashAgg) extreme(st State, gkey []byte, i int, a *acc, v types.Datum, s int64) error {
+	ai := &h.aggs[i]
+	if s < 0 {
+		return types.Errorf(types.CodeInternal, "stream: aggregation over an append-only input received a delete")
+	}
+	if !a.hasExt && a.cnt > 0 {
+		// Stored by a version that kept the multiset: start from it.
+		cur, err := h.scanMultiset(st, gkey, i)
+		if err != nil {
+			return err
+		}
+		a.ext, a.hasExt = cur, !cur.Null
+	}
+	a.cnt += s
+	t := ai.argTs[0]
+	if !a.hasExt || (ai.max && types.Compare(t, v, a.ext) > 0) || (!ai.max && types.Compare(t, v, a.ext) < 0) {
+		a.ext, a.hasExt = copyDatum(v), true
+	}
+	return nil
 }
 
 // addCountOld is addCount that also returns the stored row encoding (copied
@@ -758,6 +821,11 @@ func (h *HashAgg) result(st State, gkey []byte, i int, a *acc) (types.Datum, err
 		return varResult(ai, a), nil
 	case akMinMax, akStringAgg:
 		return h.scanMultiset(st, gkey, i)
+	case akExtreme:
+		if !a.hasExt {
+			return h.scanMultiset(st, gkey, i)
+		}
+		return a.ext, nil
 	}
 	return types.Null, nil
 }
@@ -771,7 +839,7 @@ func (h *HashAgg) scanMultiset(st State, gkey []byte, i int) (types.Datum, error
 		return types.Null, err
 	}
 	defer it.Close()
-	if ai.kind == akMinMax {
+	if ai.kind == akMinMax || ai.kind == akExtreme {
 		ok := it.First()
 		if ai.max {
 			ok = it.Last()

@@ -106,17 +106,30 @@ func TestHashAggDifferential(t *testing.T) {
 	} {
 		for seed := int64(1); seed <= 2; seed++ {
 			t.Run(tc.name, func(t *testing.T) {
-				testHashAgg(t, seed, tc.groups, allAggSpecs(t), 150)
+				testHashAgg(t, seed, tc.groups, allAggSpecs(t), 150, false)
 			})
 		}
 	}
 }
 
-func testHashAgg(t *testing.T, seed int64, groups []int, specs []batch.AggSpec, steps int) {
+// TestHashAggAppendOnly runs the differential test on an append-only
+// input, where min and max keep only the extreme so far.
+func TestHashAggAppendOnly(t *testing.T) {
+	for _, groups := range [][]int{nil, {cG1}} {
+		for seed := int64(1); seed <= 2; seed++ {
+			testHashAgg(t, seed, groups, allAggSpecs(t), 150, true)
+		}
+	}
+}
+
+func testHashAgg(t *testing.T, seed int64, groups []int, specs []batch.AggSpec, steps int, appendOnly bool) {
 	e := newEnv(t, seed)
 	op, err := NewHashAgg(1024, aggInTypes, groups, specs)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if appendOnly {
+		op.SetAppendOnlyInput()
 	}
 	got := newMset(op.Types())
 	if c := op.InitialOutput(); c != nil {
@@ -125,6 +138,9 @@ func testHashAgg(t *testing.T, seed int64, groups []int, specs []batch.AggSpec, 
 		}
 	}
 	g := &gen{ts: aggInTypes, mk: aggRow, delPct: 35}
+	if appendOnly {
+		g.delPct, g.insertOnly = 0, true
+	}
 	for step := 0; step < steps; step++ {
 		c := g.next(e.rng, 12)
 		err := op.Push(e.ctx, 0, c, got.apply)
@@ -178,5 +194,40 @@ func TestHashAggGlobalInitial(t *testing.T) {
 	want := msetOf(op.Types(), [][]types.Datum{{types.NewInt(0), types.Null}})
 	if d := diff(got, want); d != "" {
 		t.Fatal(d)
+	}
+}
+
+// TestHashAggAppendOnlyReadsOldMultiset: a group stored while min/max kept
+// a multiset of values (before SetAppendOnlyInput existed) goes on from
+// that multiset.
+func TestHashAggAppendOnlyReadsOldMultiset(t *testing.T) {
+	e := newEnv(t, 3)
+	specs := allAggSpecs(t)
+	old, err := NewHashAgg(1024, aggInTypes, []int{cG1}, specs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := newMset(old.Types())
+	g := &gen{ts: aggInTypes, mk: aggRow, insertOnly: true}
+	for step := 0; step < 40; step++ {
+		if err := old.Push(e.ctx, 0, g.next(e.rng, 12), got.apply); err != nil {
+			t.Fatal(err)
+		}
+	}
+	op, err := NewHashAgg(1024, aggInTypes, []int{cG1}, specs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	op.SetAppendOnlyInput()
+	for step := 0; step < 40; step++ {
+		if err := op.Push(e.ctx, 0, g.next(e.rng, 12), got.apply); err != nil {
+			t.Fatalf("step %d: %v", step, err)
+		}
+		e.maybeCommit()
+		rows := sortRowsBy(aggInTypes, g.rows, []int{cS, cSep})
+		want := msetOf(op.Types(), drain(t, batch.NewHashAggregate(batch.NewValues(aggInTypes, rows), []int{cG1}, specs)))
+		if d := diff(got, want); d != "" {
+			t.Fatalf("step %d:\n%s", step, d)
+		}
 	}
 }

@@ -157,13 +157,15 @@ type gen struct {
 	rows   [][]types.Datum
 	mk     func(r *rand.Rand) []types.Datum
 	delPct int
+	// insertOnly makes every visible row an insert (append-only input).
+	insertOnly bool
 }
 
 // next returns a delta of 1..maxN visible rows (inserts of new or duplicate
 // rows, deletes of current rows), sometimes with hidden junk rows behind a
 // selection vector, and applies it to g.rows.
 func (g *gen) next(rng *rand.Rand, maxN int) *exec.Chunk {
-	if rng.Intn(30) == 0 {
+	if rng.Intn(30) == 0 && !g.insertOnly {
 		g.delPct = []int{10, 35, 50, 75}[rng.Intn(4)]
 	}
 	n := 1 + rng.Intn(maxN)
@@ -197,7 +199,7 @@ func (g *gen) next(rng *rand.Rand, maxN int) *exec.Chunk {
 			row = g.mk(rng)
 			g.rows = append(g.rows, row)
 		}
-		if op == exec.OpInsert && rng.Intn(2) == 0 {
+		if op == exec.OpInsert && rng.Intn(2) == 0 && !g.insertOnly {
 			op = exec.OpUpdateInsert
 			allIns = false
 		}
