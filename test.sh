@@ -14,6 +14,9 @@ go test -count=1 ./...
 
 echo "== go test -race (concurrent packages)"
 go test -count=1 -race ./pgwire/... ./state/...
+# exec/stream's actors: the dataflow runtime's own tests (the operators'
+# tests are single-goroutine and slow under the race detector).
+go test -count=1 -race -run 'Dataflow|WatermarkAlignment' ./exec/stream/
 
 echo "== sqllogictest: project suites and SQLite select1-5"
 go run ./cmd/streamsql slt -j 2 sqllogictest/testdata

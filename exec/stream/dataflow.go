@@ -1,6 +1,8 @@
 package stream
 
 import (
+	"log/slog"
+	"runtime/debug"
 	"sync"
 	"sync/atomic"
 
@@ -534,17 +536,30 @@ func (d *Dataflow) process(a int, m *msg) {
 		return
 	}
 	var err error
+	defer func() {
+		// A bug in an operator fails the statement, as it would on the
+		// session's goroutine, instead of the whole server.
+		if p := recover(); p != nil {
+			slog.Default().Error("dataflow actor panicked", "actor", a, "panic", p, "stack", string(debug.Stack()))
+			d.fail(types.Errorf(types.CodeInternal, "internal error in a materialized view's actor: %v", p))
+		}
+	}()
 	if m.isWM {
 		err = d.watermark(a, m.node, m.port, m.wm, m.from)
 	} else {
 		err = d.push(a, m.node, m.port, m.c)
 	}
 	if err != nil {
-		d.errMu.Lock()
-		if d.err == nil {
-			d.err = err
-		}
-		d.errMu.Unlock()
-		d.failed.Store(true)
+		d.fail(err)
 	}
+}
+
+// fail records the push's first error; the actors skip the rest of it.
+func (d *Dataflow) fail(err error) {
+	d.errMu.Lock()
+	if d.err == nil {
+		d.err = err
+	}
+	d.errMu.Unlock()
+	d.failed.Store(true)
 }

@@ -227,3 +227,48 @@ func BenchmarkDataflow(b *testing.B) {
 		})
 	}
 }
+
+// panicOp panics on every push: a bug in an operator.
+type panicOp struct{ ts []types.T }
+
+func (p panicOp) Types() []types.T { return p.ts }
+func (p panicOp) Push(*Ctx, int, *exec.Chunk, func(*exec.Chunk) error) error {
+	panic("operator bug")
+}
+
+// TestDataflowActorPanicFailsThePush: a panic in an actor becomes the
+// push's error (SQLSTATE XX000), and the dataflow keeps working.
+func TestDataflowActorPanicFailsThePush(t *testing.T) {
+	s, err := state.Open("", state.Options{InMemory: true, DisableSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	copies := countByKey(t, 2)
+	d := NewDataflow(copies, func(_ int, b *state.Batch) State { return NewBatchState(b) })
+	defer d.Close()
+	c := exec.NewChunk([]types.T{types.TInt8, types.TInt8})
+	for k := 0; k < 20; k++ {
+		c.AppendDatums([]types.Datum{types.NewInt(int64(k)), types.NewInt(1)})
+	}
+	// Swap the copies' aggregations for a panicking operator once the
+	// dataflow is built (a parallel one: panicOp is not parallel-safe).
+	saved := []Operator{copies[0][1].Op, copies[1][1].Op}
+	for a := range copies {
+		copies[a][1].Op = panicOp{ts: saved[a].Types()}
+	}
+	b := s.NewBatch()
+	err = d.Push(&Ctx{EC: &exec.EvalCtx{}, State: NewBatchState(b)}, []FlowInput{{Node: 2, From: -1, Chunk: c}}, func(*exec.Chunk) error { return nil })
+	b.Close()
+	if te, ok := err.(*types.Error); !ok || te.Code != types.CodeInternal {
+		t.Fatalf("push with a panicking operator: %v, want an internal error", err)
+	}
+	for a := range copies {
+		copies[a][1].Op = saved[a]
+	}
+	b = s.NewBatch()
+	defer b.Close()
+	if err := d.Push(&Ctx{EC: &exec.EvalCtx{}, State: NewBatchState(b)}, []FlowInput{{Node: 2, From: -1, Chunk: c}}, func(*exec.Chunk) error { return nil }); err != nil {
+		t.Fatalf("the next push failed: %v", err)
+	}
+}
