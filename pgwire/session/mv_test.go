@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 	"math/rand"
+	"os"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -119,7 +121,12 @@ func TestMaterializedViewRejectsUnsupportedShapes(t *testing.T) {
 // TestMaterializedViewDifferential drives random DML into two tables and
 // checks after every step that each view equals its query run in batch.
 func TestMaterializedViewDifferential(t *testing.T) {
+	// STREAMSQL_TEST_SEED runs another seed (the failure message names
+	// the seed and step to replay).
 	seed := int64(42)
+	if v, err := strconv.ParseInt(os.Getenv("STREAMSQL_TEST_SEED"), 10, 64); err == nil {
+		seed = v
+	}
 	rng := rand.New(rand.NewSource(seed))
 	ts := startTestServer(t, t.TempDir())
 	defer ts.stop()
@@ -128,10 +135,12 @@ func TestMaterializedViewDifferential(t *testing.T) {
 	mustExec(t, c, "CREATE TABLE b (id INT PRIMARY KEY, k INT, w INT)")
 	views := createDifferentialViews(t, c)
 	d := &differentialDML{t: t, rng: rng, live: map[string][]int{"a": nil, "b": nil}}
-	for step := 0; step < 120; step++ {
-		d.step(c)
+	rows := 0
+	for step := 0; step < 400; step++ {
+		rows += d.step(c)
 		checkDifferentialViews(t, c, views, fmt.Sprintf("seed %d step %d", seed, step))
 	}
+	t.Logf("seed %d: 400 statements changed %d rows under %d views", seed, rows, len(views))
 }
 
 // differentialShapes are the view shapes the differential tests maintain
@@ -209,7 +218,9 @@ func (d *differentialDML) randVal(n int) string {
 	return fmt.Sprint(d.rng.Intn(n))
 }
 
-func (d *differentialDML) step(c *pgx.Conn) {
+// step runs one random statement and returns the number of rows it
+// changed.
+func (d *differentialDML) step(c *pgx.Conn) int {
 	t, rng, live, randVal := d.t, d.rng, d.live, d.randVal
 	{
 		tbl := []string{"a", "b"}[rng.Intn(2)]
@@ -230,17 +241,25 @@ func (d *differentialDML) step(c *pgx.Conn) {
 					vals = append(vals, fmt.Sprintf("(%d, %s, %s)", nextID, randVal(5), randVal(10)))
 				}
 			}
-			mustExec(t, c, fmt.Sprintf("INSERT INTO %s VALUES %s", tbl, strings.Join(vals, ", ")))
+			return tagRows(mustExec(t, c, fmt.Sprintf("INSERT INTO %s VALUES %s", tbl, strings.Join(vals, ", "))))
 		case op < 8:
 			col := map[string]string{"a": "v", "b": "w"}[tbl]
-			mustExec(t, c, fmt.Sprintf("UPDATE %s SET %s = %s, k = %s WHERE id %% 7 = %d", tbl, col, randVal(10), randVal(5), rng.Intn(7)))
+			return tagRows(mustExec(t, c, fmt.Sprintf("UPDATE %s SET %s = %s, k = %s WHERE id %% 7 = %d", tbl, col, randVal(10), randVal(5), rng.Intn(7))))
 		default:
 			ids := live[tbl]
 			i := rng.Intn(len(ids))
-			mustExec(t, c, fmt.Sprintf("DELETE FROM %s WHERE id = %d", tbl, ids[i]))
+			id := ids[i]
 			live[tbl] = append(ids[:i], ids[i+1:]...)
+			return tagRows(mustExec(t, c, fmt.Sprintf("DELETE FROM %s WHERE id = %d", tbl, id)))
 		}
 	}
+}
+
+// tagRows is the row count of a command tag ("UPDATE 3" → 3).
+func tagRows(tag string) int {
+	f := strings.Fields(tag)
+	n, _ := strconv.Atoi(f[len(f)-1])
+	return n
 }
 
 // TestViewsAcrossParallelismChanges restarts the engine with 3, 1, 4 and
