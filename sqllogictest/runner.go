@@ -36,7 +36,7 @@ const (
 
 type outcome struct {
 	st     status
-	reason string
+	reason string // why it failed, or (stSkipMode) the refusal message
 	actual []string
 }
 
@@ -208,6 +208,10 @@ func (fr *fileRunner) record(rec *Record, o outcome, expected []string) {
 	case stSkipMode:
 		fr.res.Skipped++
 		fr.res.SkippedByMode++
+		if fr.res.ModeSkips == nil {
+			fr.res.ModeSkips = map[string]int{}
+		}
+		fr.res.ModeSkips[o.reason]++
 	default:
 		fr.res.Failed++
 		fr.res.Failures = append(fr.res.Failures, Failure{
@@ -458,7 +462,7 @@ func (fr *fileRunner) createViews(recs []Record, idxs []int) {
 func (fr *fileRunner) checkView(rec *Record, v *viewState, mode SortMode, ncols int, batch []string) outcome {
 	if v.createErr != nil {
 		if sqlState(v.createErr) == "0A000" {
-			return outcome{st: stSkipMode}
+			return outcome{st: stSkipMode, reason: errText(v.createErr)}
 		}
 		return fail("%s mode: creating the materialized view failed: %s", fr.opts.Mode, errText(v.createErr))
 	}
