@@ -368,9 +368,11 @@ func (sb *streamBuilder) build(n Node, parent *StreamNode, port int) error {
 				offset = d.I
 			}
 		}
-		if count < 0 {
+		if count < 0 && offset <= 0 {
 			return sb.build(s.In, parent, port)
 		}
+		// OFFSET without LIMIT still drops the first rows: a TopN
+		// without a limit (count -1) keeps the rest.
 		id, err := sb.alloc()
 		if err != nil {
 			return err
