@@ -405,6 +405,9 @@ func (fr *fileRunner) runQuery(rec *Record, idx int) outcome {
 		}
 		fr.labels[rec.Label] = h
 	}
+	if fr.opts.Mode != "batch" && !viewable(rec.SQL) {
+		return outcome{st: stSkipMode, reason: "not a SELECT (no view to make of it)"}
+	}
 	switch fr.opts.Mode {
 	case "view":
 		v := fr.createView(rec, len(rec.Types))
@@ -420,6 +423,12 @@ func (fr *fileRunner) runQuery(rec *Record, idx int) outcome {
 	}
 	return pass()
 }
+
+var viewableRE = regexp.MustCompile(`(?i)^[\s(]*(select|with|values|table)\b`)
+
+// viewable reports whether a query record's SQL can be the body of a
+// materialized view: a query, not a command that returns rows (SHOW).
+func viewable(sql string) bool { return viewableRE.MatchString(sql) }
 
 // viewSQL strips a trailing semicolon so the query can follow AS.
 func viewSQL(sql string) string {
@@ -598,7 +607,7 @@ func planIncremental(recs []Record, active func(*Record) bool) (atStart []int, a
 				live[r.name] = i
 			}
 		case KindQuery:
-			if rec.ExpectError {
+			if rec.ExpectError || !viewable(rec.SQL) {
 				continue
 			}
 			last := -1
