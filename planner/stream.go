@@ -6,6 +6,7 @@ import (
 
 	"github.com/streamsql/streamsql/catalog"
 	"github.com/streamsql/streamsql/exec"
+	"github.com/streamsql/streamsql/exec/batch"
 	"github.com/streamsql/streamsql/exec/scalar"
 	"github.com/streamsql/streamsql/exec/stream"
 	"github.com/streamsql/streamsql/types"
@@ -392,9 +393,45 @@ func (sb *streamBuilder) build(n Node, parent *StreamNode, port int) error {
 	return notIncremental(fmt.Sprintf("plan node %T", n))
 }
 
+// orderedAggInput handles agg(... ORDER BY ...): the binder sorts the
+// aggregate's input (Project(identity) ← Sort ← Project(input ++ order
+// values)), which a view cannot keep (its input has no order). The
+// aggregate reads the inner projection instead, whose first columns are
+// in's, and each aggregate gets the order values as extra input columns
+// in its spec's Order, to keep its values in that order itself.
+func orderedAggInput(in Node, exprs []exec.Expr, specs []batch.AggSpec) (Node, []exec.Expr, []batch.AggSpec) {
+	p, ok := in.(*Project)
+	if !ok {
+		return in, exprs, specs
+	}
+	srt, ok := p.In.(*Sort)
+	if !ok {
+		return in, exprs, specs
+	}
+	inner := srt.In.Schema()
+	for i, e := range p.Exprs {
+		c, ok := e.(*exec.ColRef)
+		if !ok || c.Idx != i || i >= len(inner) {
+			return in, exprs, specs
+		}
+	}
+	exprs = append([]exec.Expr(nil), exprs...)
+	var order []batch.SortKey
+	for _, k := range srt.Keys {
+		order = append(order, batch.SortKey{Col: len(exprs), Desc: k.Desc, NullsFirst: k.NullsFirst})
+		exprs = append(exprs, &exec.ColRef{Idx: k.Col, Typ: inner[k.Col].Type, Name: inner[k.Col].Name})
+	}
+	specs = append([]batch.AggSpec(nil), specs...)
+	for i := range specs {
+		specs[i].Order = order
+	}
+	return srt.In, exprs, specs
+}
+
 func (sb *streamBuilder) buildAgg(x *Aggregate, parent *StreamNode, port int) error {
 	exprs, groupCols, specs := aggInput(x)
-	in, exprs := narrowSession(x.In, exprs)
+	in, exprs, specs := orderedAggInput(x.In, exprs, specs)
+	in, exprs = narrowSession(in, exprs)
 	if err := checkExprs(exprs...); err != nil {
 		return err
 	}
