@@ -120,7 +120,7 @@ type streamBuilder struct {
 //     match; otherwise false when S is empty, NULL when x is NULL or S
 //     holds a NULL, false else — the three-valued IN of PostgreSQL.
 //
-// NOT EXISTS and NOT IN negate the result. The subqueries may sit
+// x = ANY (S) is x IN (S). NOT EXISTS and NOT IN negate the result. The subqueries may sit
 // anywhere in the expressions (under OR, CASE, in the select list).
 func (sb *streamBuilder) liftSubqueries(in Node, exprs []exec.Expr) (Node, []exec.Expr) {
 	var found []*scalar.Subquery
@@ -143,9 +143,11 @@ func (sb *streamBuilder) liftSubqueries(in Node, exprs []exec.Expr) (Node, []exe
 				if planHasOuter(info.root) {
 					return true
 				}
-			case scalar.SubIn:
+			case scalar.SubIn, scalar.SubAny:
+				// x = ANY (S) is x IN (S)
 				if planHasOuter(info.root) || sq.Test == nil || exprHasOuter(sq.Test) ||
-					(sq.Cmp != nil && sq.Cmp.Name != "=") || len(info.root.Schema()) != 1 {
+					(sq.Cmp != nil && sq.Cmp.Name != "=") || (sq.Cmp == nil && sq.Kind == scalar.SubAny) ||
+					len(info.root.Schema()) != 1 {
 					return true
 				}
 			default:
@@ -183,7 +185,7 @@ func (sb *streamBuilder) liftSubqueries(in Node, exprs []exec.Expr) (Node, []exe
 				e = scalar.NewNot(e)
 			}
 			repl[sq] = e
-		case scalar.SubIn:
+		case scalar.SubIn, scalar.SubAny:
 			e, n2, ok := liftIn(node, sq.Test, sq.Negate, sub)
 			if !ok {
 				return in, exprs

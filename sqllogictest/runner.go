@@ -372,6 +372,20 @@ func (fr *fileRunner) display(rec *Record, values []string, ncols int) []string 
 }
 
 func (fr *fileRunner) runQuery(rec *Record, idx int) outcome {
+	o := fr.checkQuery(rec, idx)
+	// A record that failed before its view was read (incremental mode)
+	// still drops the view, which would otherwise keep its relations
+	// from being dropped by later records until the end of the file.
+	if v := fr.views[idx]; v != nil {
+		delete(fr.views, idx)
+		if v.created {
+			fr.exec(rec.Connection, "DROP MATERIALIZED VIEW IF EXISTS "+v.name)
+		}
+	}
+	return o
+}
+
+func (fr *fileRunner) checkQuery(rec *Record, idx int) outcome {
 	res, err := fr.exec(rec.Connection, rec.SQL)
 	if rec.ExpectError {
 		if err == nil {
