@@ -65,7 +65,7 @@ type IDAlloc func() (uint32, error)
 // notIncremental is the error for query shapes views cannot maintain.
 func notIncremental(what string) error {
 	e := types.Errorf(types.CodeFeatureNotSupported, "%s is not supported in a materialized view", what)
-	e.Hint = "Incremental maintenance supports projections, filters, joins, [NOT] IN and [NOT] EXISTS subqueries in WHERE, GROUP BY aggregates, DISTINCT, UNION/INTERSECT/EXCEPT [ALL], window functions and ORDER BY ... LIMIT."
+	e.Hint = "Incremental maintenance supports projections, filters, joins, uncorrelated [NOT] IN and [NOT] EXISTS subqueries anywhere (correlated ones in WHERE), GROUP BY aggregates, DISTINCT, UNION/INTERSECT/EXCEPT [ALL], window functions and ORDER BY ... LIMIT."
 	return e
 }
 
