@@ -1046,6 +1046,15 @@ func (b *Binder) bindTableName(t *ast.TableName, alias string) (Node, []Column, 
 		if err != nil {
 			return nil, nil, err
 		}
+		// The view's subqueries are part of this statement's plan: keep
+		// how they were built, so that a materialized view over the view
+		// can lift them into joins as it does its own.
+		for e, info := range sub.subs {
+			if b.subs == nil {
+				b.subs = map[exec.Expr]*subInfo{}
+			}
+			b.subs[e] = info
+		}
 		cols := make([]Column, len(q.Cols))
 		for i, c := range q.Cols {
 			cols[i] = Column{Name: c.Name, Table: alias, Type: c.Type}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/streamsql/streamsql/catalog"
 	"github.com/streamsql/streamsql/exec"
+	"github.com/streamsql/streamsql/exec/batch"
 	"github.com/streamsql/streamsql/exec/scalar"
 	"github.com/streamsql/streamsql/exec/stream"
 	"github.com/streamsql/streamsql/types"
@@ -64,7 +65,7 @@ type IDAlloc func() (uint32, error)
 // notIncremental is the error for query shapes views cannot maintain.
 func notIncremental(what string) error {
 	e := types.Errorf(types.CodeFeatureNotSupported, "%s is not supported in a materialized view", what)
-	e.Hint = "Incremental maintenance supports projections, filters, joins, [NOT] IN and [NOT] EXISTS subqueries in WHERE, GROUP BY aggregates, DISTINCT, UNION/INTERSECT/EXCEPT [ALL], window functions and ORDER BY ... LIMIT."
+	e.Hint = "Incremental maintenance supports projections, filters, joins, uncorrelated [NOT] IN and [NOT] EXISTS subqueries anywhere (correlated ones in WHERE), GROUP BY aggregates, DISTINCT, UNION/INTERSECT/EXCEPT [ALL], window functions and ORDER BY ... LIMIT."
 	return e
 }
 
@@ -106,20 +107,50 @@ type streamBuilder struct {
 	eowc, eowcDone bool
 }
 
-// liftSubqueries replaces uncorrelated scalar subqueries over a global
-// aggregate (exactly one row, always) in exprs by columns of a join of in
-// with the subqueries' plans: a view can then maintain them like any
-// join, the subquery's row changing as its tables change.
+// liftSubqueries replaces uncorrelated subqueries in exprs by columns of
+// joins of in with the subqueries' plans, so that a view maintains them
+// like any join, the subquery's rows changing as its tables change:
+//
+//   - a scalar subquery over a global aggregate (exactly one row, always)
+//     becomes the column of an inner join with that row;
+//   - EXISTS (S) becomes count(*) > 0 over S, joined the same way;
+//   - x IN (S) becomes a CASE over a left join of in with the distinct
+//     non-null values of S on x = value (the match), joined with the
+//     count(*) and count(value) of S (emptiness and NULLs in S): true on a
+//     match; otherwise false when S is empty, NULL when x is NULL or S
+//     holds a NULL, false else — the three-valued IN of PostgreSQL.
+//
+// x = ANY (S) is x IN (S). NOT EXISTS and NOT IN negate the result. The subqueries may sit
+// anywhere in the expressions (under OR, CASE, in the select list).
 func (sb *streamBuilder) liftSubqueries(in Node, exprs []exec.Expr) (Node, []exec.Expr) {
 	var found []*scalar.Subquery
 	for _, e := range exprs {
 		scalar.Walk(e, func(x exec.Expr) bool {
 			sq, ok := x.(*scalar.Subquery)
-			if !ok || sq.Kind != scalar.SubScalar || len(sq.Outer) > 0 {
+			if !ok || len(sq.Outer) > 0 {
 				return true
 			}
 			info := sb.subs[x]
-			if info == nil || !singleRow(info.root) {
+			if info == nil {
+				return true
+			}
+			switch sq.Kind {
+			case scalar.SubScalar:
+				if !singleRow(info.root) {
+					return true
+				}
+			case scalar.SubExists:
+				if planHasOuter(info.root) {
+					return true
+				}
+			case scalar.SubIn, scalar.SubAny:
+				// x = ANY (S) is x IN (S)
+				if planHasOuter(info.root) || sq.Test == nil || exprHasOuter(sq.Test) ||
+					(sq.Cmp != nil && sq.Cmp.Name != "=") || (sq.Cmp == nil && sq.Kind == scalar.SubAny) ||
+					len(info.root.Schema()) != 1 {
+					return true
+				}
+			default:
 				return true
 			}
 			for _, f := range found {
@@ -139,8 +170,29 @@ func (sb *streamBuilder) liftSubqueries(in Node, exprs []exec.Expr) (Node, []exe
 	for _, sq := range found {
 		width := len(node.Schema())
 		sub := sb.subs[sq].root
-		node = &Join{Kind: JoinInner, L: node, R: sub}
-		repl[sq] = &exec.ColRef{Idx: width, Typ: sub.Schema()[0].Type, Name: "subquery"}
+		switch sq.Kind {
+		case scalar.SubScalar:
+			node = &Join{Kind: JoinInner, L: node, R: sub}
+			repl[sq] = &exec.ColRef{Idx: width, Typ: sub.Schema()[0].Type, Name: "subquery"}
+		case scalar.SubExists:
+			node = &Join{Kind: JoinInner, L: node, R: countRows(sub, nil)}
+			n := &exec.ColRef{Idx: width, Typ: types.TInt8, Name: "count"}
+			e, err := resolveAndCall(">", n, int8Const(0))
+			if err != nil {
+				return in, exprs
+			}
+			if sq.Negate {
+				e = scalar.NewNot(e)
+			}
+			repl[sq] = e
+		case scalar.SubIn, scalar.SubAny:
+			e, n2, ok := liftIn(node, sq.Test, sq.Negate, sub)
+			if !ok {
+				return in, exprs
+			}
+			node = n2
+			repl[sq] = e
+		}
 	}
 	out := make([]exec.Expr, len(exprs))
 	for i, e := range exprs {
@@ -152,6 +204,69 @@ func (sb *streamBuilder) liftSubqueries(in Node, exprs []exec.Expr) (Node, []exe
 		})
 	}
 	return node, out
+}
+
+func int8Const(v int64) exec.Expr {
+	return &exec.Const{Val: types.NewInt(v), Typ: types.TInt8}
+}
+
+// countRows is a global aggregate over sub: count(*) and, when val is not
+// nil, count(val).
+func countRows(sub Node, val exec.Expr) Node {
+	agg := &Aggregate{
+		In:   sub,
+		Aggs: []AggCall{{Name: "count", Ret: types.TInt8}},
+		Cols: []Column{{Name: "count", Type: types.TInt8}},
+	}
+	if val != nil {
+		agg.Aggs = append(agg.Aggs, AggCall{Name: "count", Args: []exec.Expr{val}, Ret: types.TInt8})
+		agg.Cols = append(agg.Cols, Column{Name: "count", Type: types.TInt8})
+	}
+	return agg
+}
+
+// liftIn joins node with what test [NOT] IN (sub) needs (see
+// liftSubqueries; test is over node's columns, sub has one column) and
+// returns the expression standing for the subquery over the new plan.
+func liftIn(node Node, test exec.Expr, negate bool, sub Node) (exec.Expr, Node, bool) {
+	width := len(node.Schema())
+	vc := sub.Schema()[0]
+	val := &exec.ColRef{Idx: 0, Typ: vc.Type, Name: vc.Name}
+	// [count(*), count(val)] at width, width+1
+	node = &Join{Kind: JoinInner, L: node, R: countRows(sub, val)}
+	// the distinct non-null values, at width+2
+	vals := &Distinct{In: &Project{
+		In:    &Filter{In: sub, Conds: []exec.Expr{&scalar.IsNull{Arg: val, Negate: true}}},
+		Exprs: []exec.Expr{val},
+		Cols:  []Column{vc},
+	}}
+	eq, err := resolveAndCall("=", test, &exec.ColRef{Idx: width + 2, Typ: vc.Type, Name: vc.Name})
+	if err != nil || eq.Type() != types.TBool {
+		return nil, nil, false
+	}
+	node = &Join{Kind: JoinLeft, L: node, R: vals, Conds: []exec.Expr{eq}}
+	n := &exec.ColRef{Idx: width, Typ: types.TInt8, Name: "count"}
+	nn := &exec.ColRef{Idx: width + 1, Typ: types.TInt8, Name: "count"}
+	match := &exec.ColRef{Idx: width + 2, Typ: vc.Type, Name: vc.Name}
+	empty, err := resolveAndCall("=", n, int8Const(0))
+	if err != nil {
+		return nil, nil, false
+	}
+	nulls, err := resolveAndCall("<", nn, n)
+	if err != nil {
+		return nil, nil, false
+	}
+	t := &exec.Const{Val: types.NewBool(true), Typ: types.TBool}
+	f := &exec.Const{Val: types.NewBool(false), Typ: types.TBool}
+	e := scalar.NewCase(nil, []scalar.When{
+		{Cond: &scalar.IsNull{Arg: match, Negate: true}, Then: t},
+		{Cond: empty, Then: f},
+		{Cond: scalar.NewOr(&scalar.IsNull{Arg: test}, nulls), Then: &exec.Const{Val: types.Null, Typ: types.TBool}},
+	}, f)
+	if negate {
+		e = scalar.NewNot(e)
+	}
+	return e, node, true
 }
 
 // singleRow reports whether a plan always yields exactly one row: a
@@ -368,9 +483,11 @@ func (sb *streamBuilder) build(n Node, parent *StreamNode, port int) error {
 				offset = d.I
 			}
 		}
-		if count < 0 {
+		if count < 0 && offset <= 0 {
 			return sb.build(s.In, parent, port)
 		}
+		// OFFSET without LIMIT still drops the first rows: a TopN
+		// without a limit (count -1) keeps the rest.
 		id, err := sb.alloc()
 		if err != nil {
 			return err
@@ -390,9 +507,45 @@ func (sb *streamBuilder) build(n Node, parent *StreamNode, port int) error {
 	return notIncremental(fmt.Sprintf("plan node %T", n))
 }
 
+// orderedAggInput handles agg(... ORDER BY ...): the binder sorts the
+// aggregate's input (Project(identity) ← Sort ← Project(input ++ order
+// values)), which a view cannot keep (its input has no order). The
+// aggregate reads the inner projection instead, whose first columns are
+// in's, and each aggregate gets the order values as extra input columns
+// in its spec's Order, to keep its values in that order itself.
+func orderedAggInput(in Node, exprs []exec.Expr, specs []batch.AggSpec) (Node, []exec.Expr, []batch.AggSpec) {
+	p, ok := in.(*Project)
+	if !ok {
+		return in, exprs, specs
+	}
+	srt, ok := p.In.(*Sort)
+	if !ok {
+		return in, exprs, specs
+	}
+	inner := srt.In.Schema()
+	for i, e := range p.Exprs {
+		c, ok := e.(*exec.ColRef)
+		if !ok || c.Idx != i || i >= len(inner) {
+			return in, exprs, specs
+		}
+	}
+	exprs = append([]exec.Expr(nil), exprs...)
+	var order []batch.SortKey
+	for _, k := range srt.Keys {
+		order = append(order, batch.SortKey{Col: len(exprs), Desc: k.Desc, NullsFirst: k.NullsFirst})
+		exprs = append(exprs, &exec.ColRef{Idx: k.Col, Typ: inner[k.Col].Type, Name: inner[k.Col].Name})
+	}
+	specs = append([]batch.AggSpec(nil), specs...)
+	for i := range specs {
+		specs[i].Order = order
+	}
+	return srt.In, exprs, specs
+}
+
 func (sb *streamBuilder) buildAgg(x *Aggregate, parent *StreamNode, port int) error {
 	exprs, groupCols, specs := aggInput(x)
-	in, exprs := narrowSession(x.In, exprs)
+	in, exprs, specs := orderedAggInput(x.In, exprs, specs)
+	in, exprs = narrowSession(in, exprs)
 	if err := checkExprs(exprs...); err != nil {
 		return err
 	}

@@ -313,3 +313,31 @@ func TestInProcessServer(t *testing.T) {
 		t.Fatalf("%v %+v starts=%d\n%s", err, sum, starts, out.String())
 	}
 }
+
+// TestIncrementalFailureDropsView: a query record that fails before its
+// view is read drops the view, so a later DROP TABLE of the relation it
+// reads does not fail too.
+func TestIncrementalFailureDropsView(t *testing.T) {
+	url := pgURL(t)
+	dir := t.TempDir()
+	p := filepath.Join(dir, "inc_fail.test")
+	os.WriteFile(p, []byte(`statement ok
+CREATE TABLE e2e_f AS SELECT 1 AS a
+
+query I
+SELECT a FROM e2e_f
+----
+2
+
+statement ok
+DROP TABLE e2e_f
+`), 0o644)
+	var out bytes.Buffer
+	sum, err := Run(context.Background(), []string{p}, Options{Addr: url, Mode: "incremental", Out: &out, Isolation: "database"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Failed != 1 || sum.Passed != 2 {
+		t.Fatalf("%+v\n%s", sum, out.String())
+	}
+}

@@ -246,3 +246,19 @@ func md5hex(s string) string {
 	sum := md5.Sum([]byte(s))
 	return hex.EncodeToString(sum[:])
 }
+
+func TestViewable(t *testing.T) {
+	for sql, want := range map[string]bool{
+		"SELECT 1":                             true,
+		"  (SELECT 1) UNION SELECT 2":          true,
+		"with c AS (SELECT 1) SELECT * FROM c": true,
+		"VALUES (1)":                           true,
+		"SHOW rw_implicit_flush":               false,
+		"EXPLAIN SELECT 1":                     false,
+		"selectivity":                          false,
+	} {
+		if got := viewable(sql); got != want {
+			t.Errorf("viewable(%q) = %v, want %v", sql, got, want)
+		}
+	}
+}

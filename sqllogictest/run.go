@@ -67,8 +67,11 @@ type FileResult struct {
 	Skipped       int
 	SkippedByList int
 	SkippedByMode int
-	Failures      []Failure
-	Duration      time.Duration
+	// ModeSkips counts the records skipped by mode per refusal message
+	// (the 0A000 error of CREATE MATERIALIZED VIEW).
+	ModeSkips map[string]int
+	Failures  []Failure
+	Duration  time.Duration
 	// Error is set when the file could not be run at all (parse error,
 	// server or connection failure); such a file also counts one failure.
 	Error string
@@ -82,6 +85,7 @@ type Summary struct {
 	Skipped       int
 	SkippedByList int
 	SkippedByMode int
+	ModeSkips     map[string]int // per refusal message, as in FileResult
 	Duration      time.Duration
 }
 
@@ -313,6 +317,12 @@ func Run(ctx context.Context, paths []string, opts Options) (Summary, error) {
 		sum.Skipped += r.Skipped
 		sum.SkippedByList += r.SkippedByList
 		sum.SkippedByMode += r.SkippedByMode
+		for msg, n := range r.ModeSkips {
+			if sum.ModeSkips == nil {
+				sum.ModeSkips = map[string]int{}
+			}
+			sum.ModeSkips[msg] += n
+		}
 	}
 	sum.Duration = time.Since(start)
 	if opts.JSONPath != "" {
@@ -325,6 +335,7 @@ func Run(ctx context.Context, paths []string, opts Options) (Summary, error) {
 	}
 	if opts.Mode != "batch" {
 		fmt.Fprintf(out, "skipped by %s mode (materialized view not supported): %d\n", opts.Mode, sum.SkippedByMode)
+		printModeSkips(out, sum.ModeSkips)
 	}
 	fmt.Fprintf(out, "%d files in %.1fs\n", len(sum.Files), sum.Duration.Seconds())
 	fmt.Fprintf(out, "%d passed, %d failed, %d skipped\n", sum.Passed, sum.Failed, sum.Skipped)
@@ -332,6 +343,24 @@ func Run(ctx context.Context, paths []string, opts Options) (Summary, error) {
 }
 
 const maxLinesShown = 12
+
+// printModeSkips lists the refusal messages behind the records skipped by
+// mode, most frequent first, so a run shows which view shapes are refused.
+func printModeSkips(out io.Writer, skips map[string]int) {
+	msgs := make([]string, 0, len(skips))
+	for m := range skips {
+		msgs = append(msgs, m)
+	}
+	sort.Slice(msgs, func(i, j int) bool {
+		if skips[msgs[i]] != skips[msgs[j]] {
+			return skips[msgs[i]] > skips[msgs[j]]
+		}
+		return msgs[i] < msgs[j]
+	})
+	for _, m := range msgs {
+		fmt.Fprintf(out, "  %6d  %s\n", skips[m], m)
+	}
+}
 
 func printLines(w io.Writer, title string, lines []string) {
 	fmt.Fprintf(w, "    %s:\n", title)

@@ -36,7 +36,7 @@ const (
 
 type outcome struct {
 	st     status
-	reason string
+	reason string // why it failed, or (stSkipMode) the refusal message
 	actual []string
 }
 
@@ -208,6 +208,10 @@ func (fr *fileRunner) record(rec *Record, o outcome, expected []string) {
 	case stSkipMode:
 		fr.res.Skipped++
 		fr.res.SkippedByMode++
+		if fr.res.ModeSkips == nil {
+			fr.res.ModeSkips = map[string]int{}
+		}
+		fr.res.ModeSkips[o.reason]++
 	default:
 		fr.res.Failed++
 		fr.res.Failures = append(fr.res.Failures, Failure{
@@ -368,6 +372,20 @@ func (fr *fileRunner) display(rec *Record, values []string, ncols int) []string 
 }
 
 func (fr *fileRunner) runQuery(rec *Record, idx int) outcome {
+	o := fr.checkQuery(rec, idx)
+	// A record that failed before its view was read (incremental mode)
+	// still drops the view, which would otherwise keep its relations
+	// from being dropped by later records until the end of the file.
+	if v := fr.views[idx]; v != nil {
+		delete(fr.views, idx)
+		if v.created {
+			fr.exec(rec.Connection, "DROP MATERIALIZED VIEW IF EXISTS "+v.name)
+		}
+	}
+	return o
+}
+
+func (fr *fileRunner) checkQuery(rec *Record, idx int) outcome {
 	res, err := fr.exec(rec.Connection, rec.SQL)
 	if rec.ExpectError {
 		if err == nil {
@@ -401,6 +419,9 @@ func (fr *fileRunner) runQuery(rec *Record, idx int) outcome {
 		}
 		fr.labels[rec.Label] = h
 	}
+	if fr.opts.Mode != "batch" && !viewable(rec.SQL) {
+		return outcome{st: stSkipMode, reason: "not a SELECT (no view to make of it)"}
+	}
 	switch fr.opts.Mode {
 	case "view":
 		v := fr.createView(rec, len(rec.Types))
@@ -416,6 +437,12 @@ func (fr *fileRunner) runQuery(rec *Record, idx int) outcome {
 	}
 	return pass()
 }
+
+var viewableRE = regexp.MustCompile(`(?i)^[\s(]*(select|with|values|table)\b`)
+
+// viewable reports whether a query record's SQL can be the body of a
+// materialized view: a query, not a command that returns rows (SHOW).
+func viewable(sql string) bool { return viewableRE.MatchString(sql) }
 
 // viewSQL strips a trailing semicolon so the query can follow AS.
 func viewSQL(sql string) string {
@@ -458,7 +485,7 @@ func (fr *fileRunner) createViews(recs []Record, idxs []int) {
 func (fr *fileRunner) checkView(rec *Record, v *viewState, mode SortMode, ncols int, batch []string) outcome {
 	if v.createErr != nil {
 		if sqlState(v.createErr) == "0A000" {
-			return outcome{st: stSkipMode}
+			return outcome{st: stSkipMode, reason: errText(v.createErr)}
 		}
 		return fail("%s mode: creating the materialized view failed: %s", fr.opts.Mode, errText(v.createErr))
 	}
@@ -594,7 +621,7 @@ func planIncremental(recs []Record, active func(*Record) bool) (atStart []int, a
 				live[r.name] = i
 			}
 		case KindQuery:
-			if rec.ExpectError {
+			if rec.ExpectError || !viewable(rec.SQL) {
 				continue
 			}
 			last := -1

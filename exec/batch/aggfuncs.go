@@ -26,6 +26,11 @@ type AggSpec struct {
 	Distinct  bool
 	Ret       types.T
 	FilterCol int
+	// Order is the ORDER BY of an ordered aggregate (string_agg(x, ','
+	// ORDER BY y)), over input columns. The batch aggregate gets its
+	// input sorted instead and ignores it; the stream aggregate, whose
+	// input has no order, keeps string_agg's values in this order.
+	Order []SortKey
 }
 
 func undefinedAgg(name string, args []types.T) error {

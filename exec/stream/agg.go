@@ -158,7 +158,8 @@ type groupState struct {
 // representation), so they do not depend on the order rows arrived in and
 // deletes retract exactly; the result is that exact sum rounded once, which
 // can differ in the last bit from PostgreSQL's running float sum.
-// string_agg concatenates the values in ascending (value, separator) order;
+// string_agg concatenates the values in the order of the spec's Order, ties
+// and an unordered string_agg in ascending (value, separator) order;
 // PostgreSQL leaves the order of an unordered string_agg unspecified.
 //
 // Without group columns the output is always exactly one row: the caller
@@ -552,7 +553,16 @@ func (h *HashAgg) update(st State, gkey []byte, i int, a *acc, c *exec.Chunk, r 
 		return h.extreme(st, gkey, i, a, args[0], s)
 	}
 	if ai.ms {
-		h.keyBuf = state.AppendKeys(msPrefix(h.keyBuf[:0], gkey, i), ai.argTs, args, nil)
+		h.keyBuf = msPrefix(h.keyBuf[:0], gkey, i)
+		if ai.kind == akStringAgg {
+			// ORDER BY of the aggregate first: the multiset scan then
+			// concatenates in that order (ties by value).
+			for _, o := range ai.spec.Order {
+				col := c.Cols[o.Col]
+				h.keyBuf = state.AppendKeyNulls(h.keyBuf, col.Typ, col.Get(r), o.Desc, !o.NullsFirst)
+			}
+		}
+		h.keyBuf = state.AppendKeys(h.keyBuf, ai.argTs, args, nil)
 		before, after, old, err := addCountOld(st, h.keyBuf, s, ai.argTs, args, &h.scratch, &h.oldBuf)
 		if err != nil {
 			return err
