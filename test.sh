@@ -18,8 +18,11 @@ go test -count=1 -race ./pgwire/... ./state/...
 # tests are single-goroutine and slow under the race detector).
 go test -count=1 -race -run 'Dataflow|WatermarkAlignment' ./exec/stream/
 
-echo "== sqllogictest: project suites and SQLite select1-5"
+echo "== sqllogictest: project suites (batch, then every query as a view, and views maintained through the DML)"
 go run ./cmd/streamsql slt -j 2 sqllogictest/testdata
+go run ./cmd/streamsql slt -j 2 --mode view sqllogictest/testdata
+go run ./cmd/streamsql slt -j 2 --mode incremental sqllogictest/testdata
+echo "== sqllogictest: SQLite select1-5"
 if [ -d ../shared/sqllogictest/sqlite ]; then
   go run ./cmd/streamsql slt -j 2 \
     ../shared/sqllogictest/sqlite/select1.test ../shared/sqllogictest/sqlite/select2.test \
