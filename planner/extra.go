@@ -71,6 +71,24 @@ func assignable(from, to types.T) bool {
 	return types.ImplicitCastOK(from, to)
 }
 
+// CheckParamTypes fails if the uses of one parameter were given different
+// types (SQLSTATE 42P08, as in PostgreSQL).
+func (b *Binder) CheckParamTypes() error {
+	seen := map[int]types.T{}
+	for _, p := range b.params {
+		if p.Typ.Family == types.Unknown {
+			continue
+		}
+		if t, ok := seen[p.Idx]; ok && t.Family != p.Typ.Family {
+			e := types.Errorf(types.CodeAmbiguousParameter, "inconsistent types deduced for parameter $%d", p.Idx+1)
+			e.Detail = fmt.Sprintf("%s versus %s", t, p.Typ)
+			return e
+		}
+		seen[p.Idx] = p.Typ
+	}
+	return nil
+}
+
 // FinalParamTypes returns the parameter types after inference; parameters
 // whose type nothing determined are text, as PostgreSQL's unknown is.
 func (b *Binder) FinalParamTypes() []types.T {

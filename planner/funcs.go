@@ -211,7 +211,18 @@ func (b *Binder) param(n int) (exec.Expr, error) {
 	for len(b.ParamTypes) < n {
 		b.ParamTypes = append(b.ParamTypes, types.TUnknown)
 	}
-	return newParam(n-1, b.ParamTypes[n-1], b), nil
+	t := b.ParamTypes[n-1]
+	if t.Family == types.Unknown {
+		// A parameter has one type: an earlier use that fixed it (say
+		// $1::text) fixes it here too, as in PostgreSQL.
+		for _, p := range b.params {
+			if p.Idx == n-1 && p.Typ.Family != types.Unknown {
+				t = p.Typ
+				break
+			}
+		}
+	}
+	return newParam(n-1, t, b), nil
 }
 
 // ---- subqueries ----

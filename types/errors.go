@@ -58,6 +58,7 @@ const (
 	CodeCannotCoerce           = "42846"
 	CodeAmbiguousFunction      = "42725"
 	CodeIndeterminateDatatype  = "42P18"
+	CodeAmbiguousParameter     = "42P08"
 	CodeProtocolViolation      = "08P01"
 	CodeQueryCanceled          = "57014"
 	CodeAdminShutdown          = "57P01"

@@ -61,6 +61,9 @@ func (s *session) prepareQuery(x *sql.Query, paramTypes []types.T) (pgwire.State
 	default:
 		return nil, types.Errorf(types.CodeFeatureNotSupported, "statement %T is not supported", n)
 	}
+	if err := b.CheckParamTypes(); err != nil {
+		return nil, err
+	}
 	st.paramTypes = b.FinalParamTypes()
 	return st, nil
 }

@@ -3,6 +3,7 @@ package session
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
@@ -117,5 +118,24 @@ func TestExtendedProtocolParams(t *testing.T) {
 		if len(ks) != 40 || ks[0] != 10 || ks[39] != 49 {
 			t.Errorf("mode %v: range result %v", mode, ks)
 		}
+	}
+}
+
+// TestParamHasOneType: once a use fixes a parameter's type ($1::text),
+// later uses have that type, as in PostgreSQL: text * interval is an
+// error, not a silent zero.
+func TestParamHasOneType(t *testing.T) {
+	ts := startTestServer(t, t.TempDir())
+	defer ts.stop()
+	c := ts.connect(t)
+	mustExec(t, c, "CREATE TABLE ti (a TEXT, b INTERVAL)")
+	_, err := c.Exec(context.Background(), "INSERT INTO ti VALUES ($1::text, $1 * INTERVAL '20 seconds')", "3")
+	if sqlstate(err) != "42883" {
+		t.Fatalf("text * interval through a parameter: %v, want SQLSTATE 42883", err)
+	}
+	// Typed by its first use, the parameter carries its value to the others.
+	mustExec(t, c, "INSERT INTO ti VALUES ($1::int::text, $1 * INTERVAL '20 seconds')", 3)
+	if got := rowsOf(t, c, "SELECT a, b::text FROM ti"); strings.Join(got, ",") != "3|00:01:00" {
+		t.Fatalf("rows %v, want 3|00:01:00", got)
 	}
 }
