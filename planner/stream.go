@@ -335,7 +335,7 @@ func (sb *streamBuilder) build(n Node, parent *StreamNode, port int) error {
 		if len(x.Filters) > 0 {
 			pred = mkAnd(x.Filters)
 		}
-		nd := sb.attach(stream.NewFilter(pred), "Filter "+pred.String(), 0, parent, port)
+		nd := sb.attach(stream.NewFilter(pred).SetTypes(colTypes(x.Cols)), "Filter "+pred.String(), 0, parent, port)
 		leaf := StreamLeaf{RelID: x.Rel.ID, Node: nd, Port: 0, WatermarkCol: -1}
 		if wm := x.Rel.Watermark; wm != nil {
 			if c := x.Rel.ColumnIndex(wm.Column); c >= 0 {

@@ -139,6 +139,7 @@ func NewDataflow(copies [][]FlowNode, wrap func(a int, b *state.Batch) State) *D
 				d.routes[i][port] = route{exchange: true, cols: cols, ts: ts}
 			}
 		}
+		d.skipNeedlessExchanges()
 		for a, cp := range copies[:d.p] {
 			lo, hi := vnodeBounds(a, d.p)
 			for _, n := range cp {
@@ -152,6 +153,50 @@ func NewDataflow(copies [][]FlowNode, wrap func(a int, b *state.Batch) State) *D
 		}
 	}
 	return d
+}
+
+// skipNeedlessExchanges makes local the edge into a view's storage
+// (a retracting Materialize, keyed by the whole row) when its input is
+// already partitioned by some of the row's columns, say an aggregation's
+// group columns kept by the projection after it: equal rows are then
+// always in the same actor, so no two actors write one key. The
+// Materialize does not scan its state, so its rows need not sit in its
+// own actor's vnodes.
+func (d *Dataflow) skipNeedlessExchanges() {
+	nodes := d.copies[0]
+	out := make([][]int, len(nodes))
+	outOK := make([]bool, len(nodes))
+	// Children come after their parent in the list (root first).
+	for i := len(nodes) - 1; i >= 0; i-- {
+		nports := len(d.routes[i])
+		in, inOK := make([][]int, max(nports, 1)), make([]bool, max(nports, 1))
+		if nports == 0 {
+			// A leaf: rows from outside are split by the whole row.
+			if ts := outTypes(nodes, i); len(ts) > 0 {
+				in[0], inOK[0] = allCols(len(ts)), true
+			}
+		}
+		for port := 0; port < nports; port++ {
+			if r := d.routes[i][port]; r.exchange {
+				in[port], inOK[port] = r.cols, true
+				continue
+			}
+			for j, n := range nodes {
+				if n.Parent == i && n.Port == port {
+					in[port], inOK[port] = out[j], outOK[j]
+				}
+			}
+		}
+		if m, ok := nodes[i].Op.(*Materialize); ok && !m.AppendOnly() && nports == 1 && d.routes[i][0].exchange {
+			for j, n := range nodes {
+				if n.Parent == i && outOK[j] {
+					d.routes[i][0] = route{}
+					in[0], inOK[0] = out[j], true
+				}
+			}
+		}
+		out[i], outOK[i] = outputPartitioning(nodes[i].Op, in, inOK)
+	}
 }
 
 // outTypes returns node i's output types: a filter without SetTypes has

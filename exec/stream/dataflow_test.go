@@ -272,3 +272,34 @@ func TestDataflowActorPanicFailsThePush(t *testing.T) {
 		t.Fatalf("the next push failed: %v", err)
 	}
 }
+
+// TestNeedlessExchangeSkipped: a view's storage needs no exchange when
+// its input is already partitioned by some of its columns (the group
+// column of an aggregation), and does when a projection drops them.
+func TestNeedlessExchangeSkipped(t *testing.T) {
+	wrap := func(_ int, b *state.Batch) State { return NewBatchState(b) }
+	d := NewDataflow(countByKey(t, 2), wrap)
+	if d.route(0, 0).exchange {
+		t.Error("the storage of an aggregation's rows (group column kept) has an exchange")
+	}
+	if !d.route(1, 0).exchange {
+		t.Error("the aggregation lost its exchange")
+	}
+	// Insert a projection dropping the group column between the two.
+	copies := countByKey(t, 2)
+	for a, cp := range copies {
+		agg := cp[1].Op
+		ts := agg.Types()[1:]
+		proj := NewProject([]exec.Expr{&exec.ColRef{Idx: 1, Typ: ts[0]}, &exec.ColRef{Idx: 2, Typ: ts[1]}})
+		copies[a] = []FlowNode{
+			{Op: NewMaterialize(1, ts), Parent: -1},
+			{Op: proj, Parent: 0},
+			{Op: agg, Parent: 1},
+			{Op: cp[2].Op, Parent: 2},
+		}
+	}
+	d = NewDataflow(copies, wrap)
+	if !d.route(0, 0).exchange {
+		t.Error("the storage of rows without the group column has no exchange")
+	}
+}

@@ -1,6 +1,7 @@
 package stream
 
 import (
+	"github.com/streamsql/streamsql/exec"
 	"github.com/streamsql/streamsql/state"
 	"github.com/streamsql/streamsql/types"
 )
@@ -106,4 +107,65 @@ func Partitionable(nodes []FlowNode) bool {
 		}
 	}
 	return true
+}
+
+// outputPartitioning returns the output columns of node i on whose values
+// the dataflow already partitions the node's rows among actors (rows equal
+// on them are always in the same actor), or ok false when it does not.
+// in holds the partitioning of each input port's rows as they reach the
+// node (after any exchange).
+func outputPartitioning(op Operator, in [][]int, inOK []bool) (cols []int, ok bool) {
+	port0 := func() ([]int, bool) {
+		if len(in) == 0 {
+			return nil, false
+		}
+		return in[0], inOK[0]
+	}
+	switch x := op.(type) {
+	case *Filter, *LateFilter, *Pass, *Hop:
+		// Input columns keep their positions (a hop appends the window).
+		return port0()
+	case *Project:
+		p, ok := port0()
+		if !ok {
+			return nil, false
+		}
+		for _, c := range p {
+			found := false
+			for j, e := range x.exprs {
+				if cr, isRef := e.(*exec.ColRef); isRef && cr.Idx == c {
+					cols, found = append(cols, j), true
+					break
+				}
+			}
+			if !found {
+				return nil, false
+			}
+		}
+		return cols, true
+	case *HashAgg:
+		// Group columns come first in the output.
+		return allCols(len(x.groupCols)), true
+	case *TopN:
+		return x.groupCols, true
+	case *Distinct, *SetOp:
+		return allCols(len(op.Types())), true
+	case *Materialize:
+		if x.AppendOnly() {
+			return port0()
+		}
+		return allCols(len(x.ts)), true
+	case *HashJoin:
+		switch x.kind {
+		case Inner, Left, Semi, Anti:
+			return x.keys[0], true
+		case Right:
+			cols = make([]int, len(x.keys[1]))
+			for i, k := range x.keys[1] {
+				cols[i] = len(x.ts[0]) + k
+			}
+			return cols, true
+		}
+	}
+	return nil, false
 }
