@@ -89,17 +89,6 @@ func removeReader(readers map[uint32][]uint32, id uint32) {
 	}
 }
 
-// pushInto runs chunk c through node (input port) and up to the root,
-// handing the root's output to sink.
-func pushInto(ctx *stream.Ctx, node *planner.StreamNode, port int, c *exec.Chunk, sink func(*exec.Chunk) error) error {
-	return node.Op.Push(ctx, port, c, func(out *exec.Chunk) error {
-		if node.Parent == nil {
-			return sink(out)
-		}
-		return pushInto(ctx, node.Parent, node.Port, out, sink)
-	})
-}
-
 // copyChunk deep-copies the visible rows of c (with their ops).
 func copyChunk(c *exec.Chunk) *exec.Chunk {
 	out := exec.NewChunk(c.Types())

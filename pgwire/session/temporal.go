@@ -108,12 +108,13 @@ func (e *Engine) TickTemporal() error {
 	defer e.writeMu.Unlock()
 	type work struct {
 		vid   uint32
+		rt    *viewRuntime
 		nodes []*planner.StreamNode
 	}
 	var todo []work
 	for vid, rt := range e.views.byID {
 		if ns := temporalNodes(rt.g); len(ns) > 0 {
-			todo = append(todo, work{vid, ns})
+			todo = append(todo, work{vid, rt, ns})
 		}
 	}
 	if len(todo) == 0 {
@@ -144,7 +145,8 @@ func (e *Engine) TickTemporal() error {
 				if n.Parent == nil {
 					return sink(out)
 				}
-				return pushInto(sctx, n.Parent, n.Port, out, sink)
+				// A view with a temporal filter runs as one actor.
+				return wk.rt.flow.pushAt(sctx, n.Parent, n.Port, 0, out, sink)
 			}
 			if err := n.Op.(tickable).Tick(sctx, emit); err != nil {
 				return err

@@ -239,27 +239,6 @@ func (e *Engine) pushWatermark(ctx *stream.Ctx, relID uint32, w stream.Watermark
 	return nil
 }
 
-// watermarkInto hands w to node and the watermarks it yields to its parent,
-// up to the root.
-func watermarkInto(ctx *stream.Ctx, node *planner.StreamNode, port int, w stream.Watermark, sink func(*exec.Chunk) error) error {
-	emit := func(out *exec.Chunk) error {
-		if node.Parent == nil {
-			return sink(out)
-		}
-		return pushInto(ctx, node.Parent, node.Port, out, sink)
-	}
-	next, err := stream.PushWatermark(ctx, node.Op, port, w, emit)
-	if err != nil || node.Parent == nil {
-		return err
-	}
-	for _, nw := range next {
-		if err := watermarkInto(ctx, node.Parent, node.Port, nw, sink); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
 // checkWatermark validates WATERMARK FOR col AS expr against rel's columns:
 // the column must exist and the expression must have its type.
 func (e *Engine) checkWatermark(rel *catalog.Relation, w *sql.WatermarkDef) (*catalog.Watermark, error) {
