@@ -1,10 +1,12 @@
 package session
 
 import (
+	"context"
 	"os"
 	"runtime"
 	"strconv"
 
+	"github.com/streamsql/streamsql/catalog"
 	"github.com/streamsql/streamsql/exec"
 	"github.com/streamsql/streamsql/exec/stream"
 	"github.com/streamsql/streamsql/planner"
@@ -108,7 +110,9 @@ func (e *Engine) markComplete(f *viewFlow, tables ...uint32) {
 
 // push runs delta into leaf l.
 func (f *viewFlow) push(ctx *stream.Ctx, l planner.StreamLeaf, delta *exec.Chunk, sink func(*exec.Chunk) error) error {
-	return f.d.Push(ctx, []stream.FlowInput{{Node: f.index[l.Node], Port: l.Port, From: -1, Chunk: delta}}, sink)
+	in := f.leaf(l)
+	in.Chunk = delta
+	return f.d.Push(ctx, []stream.FlowInput{in}, sink)
 }
 
 // pushAt runs c into port of node (from actor `from` of the copies, -1
@@ -119,7 +123,9 @@ func (f *viewFlow) pushAt(ctx *stream.Ctx, node *planner.StreamNode, port, from 
 
 // watermark delivers w at leaf l to every actor.
 func (f *viewFlow) watermark(ctx *stream.Ctx, l planner.StreamLeaf, w stream.Watermark, sink func(*exec.Chunk) error) error {
-	return f.d.Push(ctx, []stream.FlowInput{{Node: f.index[l.Node], Port: l.Port, From: -1, Watermark: &w}}, sink)
+	in := f.leaf(l)
+	in.Watermark = &w
+	return f.d.Push(ctx, []stream.FlowInput{in}, sink)
 }
 
 // copies returns every actor's copy of node.
@@ -235,4 +241,112 @@ func netChanges(ts []types.T, chunks []*exec.Chunk) *exec.Chunk {
 		}
 	}
 	return out
+}
+
+// pushOutput is where the output of one push into a flow goes: the sink
+// function for the push and the function to call after it (see
+// sinkRuntime.outputs); a view's backfill discards its output.
+type pushOutput func() (add func(*exec.Chunk) error, flush func() error)
+
+func discardOutput() (func(*exec.Chunk) error, func() error) {
+	return func(*exec.Chunk) error { return nil }, func() error { return nil }
+}
+
+// leaf returns the input of f for changes or watermarks of leaf l.
+func (f *viewFlow) leaf(l planner.StreamLeaf) stream.FlowInput {
+	return stream.FlowInput{Node: f.index[l.Node], Port: l.Port, From: -1}
+}
+
+// pushWith pushes in through f, handing the output to out.
+func (f *viewFlow) pushWith(ctx *stream.Ctx, in stream.FlowInput, out pushOutput) error {
+	add, flush := out()
+	if err := f.d.Push(ctx, []stream.FlowInput{in}, add); err != nil {
+		return err
+	}
+	return flush()
+}
+
+// backfill pushes g's constant rows and the rows snap holds of each of g's
+// inputs through the flow as inserts, writing the operators' state into
+// ctx's batch. A global aggregation's row over the empty input is held
+// back until finishInitial: expressions over it such as 2 / count(*)
+// could fail although the backfilled input is not empty.
+func (f *viewFlow) backfill(e *Engine, ctx *stream.Ctx, g *planner.StreamGraph, snap *readView, out pushOutput) error {
+	for _, nd := range g.Initial {
+		if _, op := f.keylessOwner(nd); op != nil {
+			if d, ok := op.(interface{ DeferInitialOutput() }); ok {
+				d.DeferInitialOutput()
+			}
+		}
+	}
+	for _, cl := range g.Consts {
+		c := exec.NewChunk(cl.Types)
+		for _, r := range cl.Rows {
+			c.AppendDatums(r)
+		}
+		if err := f.pushWith(ctx, stream.FlowInput{Node: f.index[cl.Node], Port: cl.Port, From: -1, Chunk: c}, out); err != nil {
+			return err
+		}
+	}
+	for _, l := range g.Leaves {
+		err := e.scanSnapshot(ctx.EC.Ctx, snap, l.RelID, func(c *exec.Chunk) error {
+			in := f.leaf(l)
+			in.Chunk = c
+			return f.pushWith(ctx, in, out)
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// finishInitial ends backfill's deferral: the global aggregations whose
+// input stayed empty emit their empty-input row now.
+func (f *viewFlow) finishInitial(ctx *stream.Ctx, g *planner.StreamGraph, out pushOutput) error {
+	for _, nd := range g.Initial {
+		owner, op := f.keylessOwner(nd)
+		agg, ok := op.(interface {
+			EndDeferral() bool
+			InitialOutput() *exec.Chunk
+		})
+		if !ok || !agg.EndDeferral() {
+			continue
+		}
+		if c := agg.InitialOutput(); c != nil && nd.Parent != nil {
+			if err := f.pushWith(ctx, stream.FlowInput{Node: f.index[nd.Parent], Port: nd.Port, From: owner, Chunk: c}, out); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// scanSnapshot hands push the rows snap holds of relation relID. A source
+// has none: it keeps no history, so what reads it starts from now.
+func (e *Engine) scanSnapshot(ctx context.Context, snap *readView, relID uint32, push func(*exec.Chunk) error) error {
+	src := e.cat.GetByID(relID)
+	if src == nil {
+		return types.Errorf(types.CodeUndefinedTable, "relation %d does not exist", relID)
+	}
+	if src.Kind == catalog.KindSource {
+		return nil
+	}
+	op, err := snap.Scan(src, nil)
+	if err != nil {
+		return err
+	}
+	defer op.Close()
+	if err := op.Init(ctx); err != nil {
+		return err
+	}
+	for {
+		c, err := op.Next()
+		if err != nil || c == nil {
+			return err
+		}
+		if err := push(c); err != nil {
+			return err
+		}
+	}
 }

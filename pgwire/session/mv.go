@@ -393,64 +393,11 @@ func (e *Engine) catchUp(rt *viewRuntime, buf []bufferedDelta, w *tables.Writer)
 	return nil
 }
 
-// backfill pushes the rows of view's snapshot of every input through g as
-// inserts, writing the operators' state into w's batch.
-func (e *Engine) backfill(rt *viewRuntime, view *readView, w *tables.Writer) error {
-	g := rt.g
-	ec := &exec.EvalCtx{Ctx: context.Background()}
-	sctx := &stream.Ctx{EC: ec, State: e.opState(w.Batch())}
-	discard := func(*exec.Chunk) error { return nil }
-	// A global aggregation's row over the empty input is emitted only if
-	// the input stays empty (see finishInitial): expressions over it such as
-	// 2 / count(*) may fail although the backfilled input is not empty.
-	for _, nd := range g.Initial {
-		if _, op := rt.flow.keylessOwner(nd); op != nil {
-			if d, ok := op.(interface{ DeferInitialOutput() }); ok {
-				d.DeferInitialOutput()
-			}
-		}
-	}
-	for _, cl := range g.Consts {
-		c := exec.NewChunk(cl.Types)
-		for _, r := range cl.Rows {
-			c.AppendDatums(r)
-		}
-		if err := rt.flow.pushAt(sctx, cl.Node, cl.Port, -1, c, discard); err != nil {
-			return err
-		}
-	}
-	for _, l := range g.Leaves {
-		src := e.cat.GetByID(l.RelID)
-		if src == nil {
-			return types.Errorf(types.CodeUndefinedTable, "relation %d does not exist", l.RelID)
-		}
-		if src.Kind == catalog.KindSource {
-			continue // a source keeps no history: the view starts from now
-		}
-		op, err := view.Scan(src, nil)
-		if err != nil {
-			return err
-		}
-		if err := op.Init(ec.Ctx); err != nil {
-			return err
-		}
-		for {
-			c, err := op.Next()
-			if err != nil {
-				op.Close()
-				return err
-			}
-			if c == nil {
-				break
-			}
-			if err := rt.flow.push(sctx, l, c, discard); err != nil {
-				op.Close()
-				return err
-			}
-		}
-		op.Close()
-	}
-	return nil
+// backfill pushes the rows of snap's copy of every input through the new
+// view's dataflow as inserts, writing the operators' state into w's batch.
+func (e *Engine) backfill(rt *viewRuntime, snap *readView, w *tables.Writer) error {
+	sctx := &stream.Ctx{EC: &exec.EvalCtx{Ctx: context.Background()}, State: e.opState(w.Batch())}
+	return rt.flow.backfill(e, sctx, rt.g, snap, discardOutput)
 }
 
 // dropState deletes a view's stored rows and operator state.
@@ -546,25 +493,9 @@ func (s *session) explainStream(x *sql.CreateView) (*utilStmt, error) {
 	}}, nil
 }
 
-// finishInitial ends the backfill's deferral of global aggregations' rows:
-// those whose input stayed empty emit their empty-input row now.
+// finishInitial emits the empty-input rows of the view's global
+// aggregations whose input stayed empty (see viewFlow.finishInitial).
 func (e *Engine) finishInitial(rt *viewRuntime, w *tables.Writer) error {
 	sctx := &stream.Ctx{EC: &exec.EvalCtx{Ctx: context.Background()}, State: e.opState(w.Batch())}
-	discard := func(*exec.Chunk) error { return nil }
-	for _, nd := range rt.g.Initial {
-		owner, op := rt.flow.keylessOwner(nd)
-		agg, ok := op.(interface {
-			EndDeferral() bool
-			InitialOutput() *exec.Chunk
-		})
-		if !ok || !agg.EndDeferral() {
-			continue
-		}
-		if c := agg.InitialOutput(); c != nil && nd.Parent != nil {
-			if err := rt.flow.pushAt(sctx, nd.Parent, nd.Port, owner, c, discard); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
+	return rt.flow.finishInitial(sctx, rt.g, discardOutput)
 }

@@ -585,34 +585,34 @@ func (e *Engine) sinkPush(ctx *stream.Ctx, rt *sinkRuntime, relID uint32, delta 
 		if l.RelID != relID {
 			continue
 		}
-		out, flush := rt.outputs(ctx)
-		if err := rt.flow.push(ctx, l, delta, out); err != nil {
-			return err
-		}
-		if err := flush(); err != nil {
+		in := rt.flow.leaf(l)
+		in.Chunk = delta
+		if err := rt.flow.pushWith(ctx, in, rt.output(ctx)); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// outputs returns the sink function of one push into rt's dataflow, and
-// the function to call after the push. The actors' output goes to the log
-// as it comes unless the sink applies changes by key (upsert, debezium)
-// and the actors run in parallel: then the push's changes are netted
-// first (see netChanges).
-func (rt *sinkRuntime) outputs(ctx *stream.Ctx) (add func(*exec.Chunk) error, flush func() error) {
-	if !rt.flow.parallel() || rt.kind == sinkTypeAppend || rt.conn == "blackhole" {
-		return func(c *exec.Chunk) error { return rt.appendLog(ctx, c, nil) }, func() error { return nil }
-	}
-	o := &outputs{keep: true, net: true, ts: rt.g.Root.Op.Types()}
-	return o.add, func() error {
-		for _, c := range o.take() {
-			if err := rt.appendLog(ctx, c, nil); err != nil {
-				return err
-			}
+// output is where the output of each push into rt's dataflow goes: its
+// log, in ctx's batch. The actors' output goes to the log as it comes
+// unless the sink applies changes by key (upsert, debezium) and the actors
+// run in parallel: then each push's changes are netted first (see
+// netChanges).
+func (rt *sinkRuntime) output(ctx *stream.Ctx) pushOutput {
+	return func() (add func(*exec.Chunk) error, flush func() error) {
+		if !rt.flow.parallel() || rt.kind == sinkTypeAppend || rt.conn == "blackhole" {
+			return func(c *exec.Chunk) error { return rt.appendLog(ctx, c, nil) }, func() error { return nil }
 		}
-		return nil
+		o := &outputs{keep: true, net: true, ts: rt.g.Root.Op.Types()}
+		return o.add, func() error {
+			for _, c := range o.take() {
+				if err := rt.appendLog(ctx, c, nil); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
 	}
 }
 
@@ -627,11 +627,9 @@ func (e *Engine) sinkWatermark(ctx *stream.Ctx, relID uint32, w stream.Watermark
 			if l.RelID != relID || l.WatermarkCol < 0 {
 				continue
 			}
-			out, flush := rt.outputs(ctx)
-			if err := rt.flow.watermark(ctx, l, w, out); err != nil {
-				return err
-			}
-			if err := flush(); err != nil {
+			in := rt.flow.leaf(l)
+			in.Watermark = &w
+			if err := rt.flow.pushWith(ctx, in, rt.output(ctx)); err != nil {
 				return err
 			}
 		}
@@ -651,11 +649,9 @@ func (e *Engine) pushWatermarksIntoSink(rt *sinkRuntime) error {
 	defer w.Close()
 	ctx := &stream.Ctx{EC: &exec.EvalCtx{Ctx: context.Background(), Now: e.now()}, State: e.opState(w.Batch())}
 	pushed, err := e.pushCurrentWatermarks(rt.g, func(l planner.StreamLeaf, wm stream.Watermark) error {
-		out, flush := rt.outputs(ctx)
-		if err := rt.flow.watermark(ctx, l, wm, out); err != nil {
-			return err
-		}
-		return flush()
+		in := rt.flow.leaf(l)
+		in.Watermark = &wm
+		return rt.flow.pushWith(ctx, in, rt.output(ctx))
 	})
 	if err != nil || !pushed {
 		return err
@@ -788,96 +784,17 @@ func (rt *sinkRuntime) decodeEntry(v []byte, c *exec.Chunk) error {
 // sinkBackfill appends the current contents of the sink's input (from
 // snap) to its log as inserts, in w's batch.
 func (e *Engine) sinkBackfill(rt *sinkRuntime, snap *readView, w *tables.Writer) error {
-	ec := &exec.EvalCtx{Ctx: context.Background()}
-	sctx := &stream.Ctx{EC: ec, State: e.opState(w.Batch())}
-	scan := func(relID uint32, push func(*exec.Chunk) error) error {
-		src := e.cat.GetByID(relID)
-		if src == nil {
-			return types.Errorf(types.CodeUndefinedTable, "relation %d does not exist", relID)
-		}
-		if src.Kind == catalog.KindSource {
-			return nil // a source keeps no history
-		}
-		op, err := snap.Scan(src, nil)
-		if err != nil {
-			return err
-		}
-		defer op.Close()
-		if err := op.Init(ec.Ctx); err != nil {
-			return err
-		}
-		for {
-			c, err := op.Next()
-			if err != nil || c == nil {
-				return err
-			}
-			if err := push(c); err != nil {
-				return err
-			}
-		}
-	}
+	sctx := &stream.Ctx{EC: &exec.EvalCtx{Ctx: context.Background()}, State: e.opState(w.Batch())}
 	if rt.g == nil {
-		return scan(rt.from, func(c *exec.Chunk) error { return rt.appendLog(sctx, c, rt.cols) })
+		return e.scanSnapshot(sctx.EC.Ctx, snap, rt.from, func(c *exec.Chunk) error { return rt.appendLog(sctx, c, rt.cols) })
 	}
-	for _, nd := range rt.g.Initial {
-		if _, op := rt.flow.keylessOwner(nd); op != nil {
-			if d, ok := op.(interface{ DeferInitialOutput() }); ok {
-				d.DeferInitialOutput()
-			}
-		}
-	}
-	for _, cl := range rt.g.Consts {
-		c := exec.NewChunk(cl.Types)
-		for _, r := range cl.Rows {
-			c.AppendDatums(r)
-		}
-		out, flush := rt.outputs(sctx)
-		if err := rt.flow.pushAt(sctx, cl.Node, cl.Port, -1, c, out); err != nil {
-			return err
-		}
-		if err := flush(); err != nil {
-			return err
-		}
-	}
-	for _, l := range rt.g.Leaves {
-		l := l
-		err := scan(l.RelID, func(c *exec.Chunk) error {
-			out, flush := rt.outputs(sctx)
-			if err := rt.flow.push(sctx, l, c, out); err != nil {
-				return err
-			}
-			return flush()
-		})
-		if err != nil {
-			return err
-		}
-	}
-	return nil
+	return rt.flow.backfill(e, sctx, rt.g, snap, rt.output(sctx))
 }
 
 // sinkFinishInitial emits the empty-input rows of global aggregations
-// whose input stayed empty during the backfill (see finishInitial).
+// whose input stayed empty during the backfill (see viewFlow.finishInitial).
 func (e *Engine) sinkFinishInitial(sctx *stream.Ctx, rt *sinkRuntime) error {
-	for _, nd := range rt.g.Initial {
-		owner, op := rt.flow.keylessOwner(nd)
-		agg, ok := op.(interface {
-			EndDeferral() bool
-			InitialOutput() *exec.Chunk
-		})
-		if !ok || !agg.EndDeferral() {
-			continue
-		}
-		if c := agg.InitialOutput(); c != nil && nd.Parent != nil {
-			out, flush := rt.outputs(sctx)
-			if err := rt.flow.pushAt(sctx, nd.Parent, nd.Port, owner, c, out); err != nil {
-				return err
-			}
-			if err := flush(); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
+	return rt.flow.finishInitial(sctx, rt.g, rt.output(sctx))
 }
 
 // ---- load, start, stop, drop ----
