@@ -104,8 +104,9 @@ type route struct {
 
 // NewDataflow returns the dataflow of the given copies of one operator
 // tree (all alike; one per actor). wrap turns actor a's child batch into
-// its State (the engine's state cache: a partition of it per actor). If the tree has an operator that
-// cannot be partitioned, only the first copy is used.
+// its State (the engine's state cache: a partition of it per actor). If
+// the tree has an operator that cannot be partitioned, only the first
+// copy is used.
 func NewDataflow(copies [][]FlowNode, wrap func(a int, b *state.Batch) State) *Dataflow {
 	d := &Dataflow{copies: copies, p: len(copies), wrap: wrap}
 	if !Partitionable(copies[0]) {

@@ -13,7 +13,7 @@ import (
 
 // countByKey builds copies of Filter(true) → HashAgg(k: count(*), sum(v))
 // → Materialize, the nodes listed root first.
-func countByKey(t *testing.T, copies int) [][]FlowNode {
+func countByKey(t testing.TB, copies int) [][]FlowNode {
 	in := []types.T{types.TInt8, types.TInt8}
 	ret, cast, err := batch.ResolveAggregate("sum", []types.T{types.TInt8}, false)
 	if err != nil {
@@ -190,7 +190,6 @@ func BenchmarkDataflow(b *testing.B) {
 				b.Fatal(err)
 			}
 			defer s.Close()
-			t := &testing.T{}
 			cache := state.NewReadCache(1 << 30)
 			cache.MarkComplete(1, 2)
 			parts := make([]*state.ReadCache, p)
@@ -198,7 +197,7 @@ func BenchmarkDataflow(b *testing.B) {
 				parts[a] = cache.Partition()
 				parts[a].MarkComplete(1, 2)
 			}
-			d := NewDataflow(countByKey(t, p), func(a int, bt *state.Batch) State { return parts[a].Wrap(bt) })
+			d := NewDataflow(countByKey(b, p), func(a int, bt *state.Batch) State { return parts[a].Wrap(bt) })
 			defer d.Close()
 			ts := []types.T{types.TInt8, types.TInt8}
 			rng := rand.New(rand.NewSource(1))
