@@ -14,6 +14,8 @@ import (
 	"github.com/streamsql/streamsql/connectors/postgres/pgtest"
 )
 
+// pgRows returns the rows of q on the PostgreSQL server at url, values
+// separated by spaces.
 func pgRows(t *testing.T, url, q string) []string {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
@@ -23,27 +25,7 @@ func pgRows(t *testing.T, url, q string) []string {
 		t.Fatal(err)
 	}
 	defer c.Close(ctx)
-	rows, err := c.Query(ctx, q)
-	if err != nil {
-		t.Fatalf("%s: %v", q, err)
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		vals, err := rows.Values()
-		if err != nil {
-			t.Fatal(err)
-		}
-		var f []string
-		for _, v := range vals {
-			f = append(f, fmt.Sprint(v))
-		}
-		out = append(out, strings.Join(f, " "))
-	}
-	if err := rows.Err(); err != nil {
-		t.Fatal(err)
-	}
-	return out
+	return queryRowsText(t, c, q)
 }
 
 func pgExec(t *testing.T, url string, stmts ...string) {
