@@ -215,10 +215,6 @@ func TestPgbenchExtendedProtocol(t *testing.T) {
 	}
 }
 
-// TestKillNineKafkaSinkExactlyOnce kills the server with SIGKILL while a
-// client inserts into a table that a Kafka sink ships, restarts it, and
-// checks with a read_committed consumer that the topic holds every row of
-// the table exactly once: nothing lost, nothing doubled by the crash.
 // insertUntilKilled calls insert with the next row number until the server
 // process is killed with SIGKILL (after 1.5 s) and insert fails; insert
 // returns how many rows it added. It closes c and returns the number of
@@ -251,6 +247,44 @@ func insertUntilKilled(t *testing.T, cmd *exec.Cmd, c *pgx.Conn, insert func(i i
 	return acked
 }
 
+// crashWhileInserting starts the server on a new data directory, runs
+// setup, inserts with insert until the server is killed with SIGKILL
+// (insertUntilKilled), restarts it and runs after. It returns a
+// connection to the restarted server (stopped with the test), the number
+// of rows in table ev, and the number of rows acknowledged before the
+// kill.
+func crashWhileInserting(t *testing.T, setup []string, insert func(c *pgx.Conn, i int) (int, error), after string) (c *pgx.Conn, rows, acked int) {
+	t.Helper()
+	bin := buildBinary(t)
+	dir := t.TempDir()
+	addr := freeAddr(t)
+	cmd := startProcess(t, bin, dir, addr)
+	c = connect(t, addr)
+	ctx := context.Background()
+	for _, q := range setup {
+		if _, err := c.Exec(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	first := c
+	acked = insertUntilKilled(t, cmd, c, func(i int) (int, error) { return insert(first, i) })
+	cmd = startProcess(t, bin, dir, addr)
+	t.Cleanup(func() { cmd.Process.Signal(syscall.SIGTERM); cmd.Wait() })
+	c = connect(t, addr)
+	t.Cleanup(func() { c.Close(ctx) })
+	if _, err := c.Exec(ctx, after); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.QueryRow(ctx, "SELECT count(*) FROM ev").Scan(&rows); err != nil {
+		t.Fatal(err)
+	}
+	return c, rows, acked
+}
+
+// TestKillNineKafkaSinkExactlyOnce kills the server with SIGKILL while a
+// client inserts into a table that a Kafka sink ships, restarts it, and
+// checks with a read_committed consumer that the topic holds every row of
+// the table exactly once: nothing lost, nothing doubled by the crash.
 func TestKillNineKafkaSinkExactlyOnce(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the binary")
@@ -261,37 +295,15 @@ func TestKillNineKafkaSinkExactlyOnce(t *testing.T) {
 	}
 	defer kc.Close()
 	brokers := strings.Join(kc.ListenAddrs(), ",")
-	bin := buildBinary(t)
-	dir := t.TempDir()
-	addr := freeAddr(t)
-	cmd := startProcess(t, bin, dir, addr)
-	c := connect(t, addr)
 	ctx := context.Background()
-	for _, q := range []string{
+	c, n, acked := crashWhileInserting(t, []string{
 		"CREATE TABLE ev (id INT, note TEXT) APPEND ONLY",
 		"INSERT INTO ev VALUES (-1, 'before the sink')",
 		"CREATE SINK ks FROM ev WITH (connector = 'kafka', topic = 'sunk', properties.bootstrap.server = '" + brokers + "') FORMAT PLAIN ENCODE JSON",
-	} {
-		if _, err := c.Exec(ctx, q); err != nil {
-			t.Fatal(err)
-		}
-	}
-	acked := insertUntilKilled(t, cmd, c, func(i int) (int, error) {
+	}, func(c *pgx.Conn, i int) (int, error) {
 		_, err := c.Exec(ctx, "INSERT INTO ev VALUES ($1, 'x')", i)
 		return 1, err
-	})
-
-	cmd = startProcess(t, bin, dir, addr)
-	defer func() { cmd.Process.Signal(syscall.SIGTERM); cmd.Wait() }()
-	c = connect(t, addr)
-	defer c.Close(ctx)
-	if _, err := c.Exec(ctx, "INSERT INTO ev VALUES (1000000, 'after the restart')"); err != nil {
-		t.Fatal(err)
-	}
-	var n int
-	if err := c.QueryRow(ctx, "SELECT count(*) FROM ev").Scan(&n); err != nil {
-		t.Fatal(err)
-	}
+	}, "INSERT INTO ev VALUES (1000000, 'after the restart')")
 	if n < acked+2 {
 		t.Fatalf("table has %d rows, %d acknowledged", n, acked+2)
 	}
@@ -356,35 +368,15 @@ func TestKillNineFileSinkExactlyOnce(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the binary")
 	}
-	bin := buildBinary(t)
-	dir, out := t.TempDir(), t.TempDir()
-	addr := freeAddr(t)
-	cmd := startProcess(t, bin, dir, addr)
-	c := connect(t, addr)
+	out := t.TempDir()
 	ctx := context.Background()
-	for _, q := range []string{
+	_, n, acked := crashWhileInserting(t, []string{
 		"CREATE TABLE ev (id INT, g INT) APPEND ONLY",
 		"CREATE SINK fs FROM ev WITH (connector = 'file', path = '" + out + "', format = 'csv', partition_by = 'g')",
-	} {
-		if _, err := c.Exec(ctx, q); err != nil {
-			t.Fatal(err)
-		}
-	}
-	acked := insertUntilKilled(t, cmd, c, func(i int) (int, error) {
+	}, func(c *pgx.Conn, i int) (int, error) {
 		_, err := c.Exec(ctx, "INSERT INTO ev VALUES ($1, $1 % 5), ($1 + 1, ($1 + 1) % 5)", i)
 		return 2, err
-	})
-	cmd = startProcess(t, bin, dir, addr)
-	defer func() { cmd.Process.Signal(syscall.SIGTERM); cmd.Wait() }()
-	c = connect(t, addr)
-	defer c.Close(ctx)
-	if _, err := c.Exec(ctx, "INSERT INTO ev VALUES (-1, 0)"); err != nil {
-		t.Fatal(err)
-	}
-	var n int
-	if err := c.QueryRow(ctx, "SELECT count(*) FROM ev").Scan(&n); err != nil {
-		t.Fatal(err)
-	}
+	}, "INSERT INTO ev VALUES (-1, 0)")
 	if n < acked+1 {
 		t.Fatalf("table has %d rows, %d acknowledged", n, acked+1)
 	}
