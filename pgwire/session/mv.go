@@ -441,17 +441,23 @@ func recordedStateIDs(kind string, r *catalog.Relation) planner.IDAlloc {
 	}
 }
 
+// relationsOfKind lists the catalog's relations of one kind in id
+// (creation) order.
+func (e *Engine) relationsOfKind(kind catalog.Kind) []*catalog.Relation {
+	var out []*catalog.Relation
+	for _, r := range e.cat.List() {
+		if r.Kind == kind {
+			out = append(out, r)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out
+}
+
 // loadViews rebuilds the dataflow of every materialized view at startup,
 // in id order so that views on views find their inputs registered.
 func (e *Engine) loadViews() error {
-	var mvs []*catalog.Relation
-	for _, r := range e.cat.List() {
-		if r.Kind == catalog.KindMaterializedView {
-			mvs = append(mvs, r)
-		}
-	}
-	sort.Slice(mvs, func(i, j int) bool { return mvs[i].ID < mvs[j].ID })
-	for _, r := range mvs {
+	for _, r := range e.relationsOfKind(catalog.KindMaterializedView) {
 		stmts, err := sql.Parse(r.SQL)
 		if err != nil {
 			return err

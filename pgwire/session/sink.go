@@ -42,6 +42,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -662,12 +664,7 @@ func (e *Engine) pushWatermarksIntoSink(rt *sinkRuntime) error {
 // restoreSinkWatermarks pushes the restored watermarks into every AS
 // SELECT sink's dataflow at startup (after restoreWatermarks).
 func (e *Engine) restoreSinkWatermarks() error {
-	ids := make([]uint32, 0, len(e.sinks.byID))
-	for id := range e.sinks.byID {
-		ids = append(ids, id)
-	}
-	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
-	for _, id := range ids {
+	for _, id := range slices.Sorted(maps.Keys(e.sinks.byID)) {
 		if err := e.pushWatermarksIntoSink(e.sinks.byID[id]); err != nil {
 			return err
 		}
@@ -801,14 +798,7 @@ func (e *Engine) sinkFinishInitial(sctx *stream.Ctx, rt *sinkRuntime) error {
 
 // loadSinks rebuilds every sink at startup (after the views).
 func (e *Engine) loadSinks() error {
-	var rels []*catalog.Relation
-	for _, r := range e.cat.List() {
-		if r.Kind == catalog.KindSink {
-			rels = append(rels, r)
-		}
-	}
-	sort.Slice(rels, func(i, j int) bool { return rels[i].ID < rels[j].ID })
-	for _, r := range rels {
+	for _, r := range e.relationsOfKind(catalog.KindSink) {
 		rt := &sinkRuntime{e: e, rel: r}
 		rt.init()
 		if r.With[withSinkFrom] == "" {

@@ -3,7 +3,8 @@ package session
 import (
 	"context"
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"sync"
 
 	"github.com/streamsql/streamsql/catalog"
@@ -145,12 +146,7 @@ func (e *Engine) restoreWatermarks() error {
 		e.wms.val[rel.ID] = row[0].Copy()
 	}
 	e.wms.mu.Unlock()
-	ids := make([]uint32, 0, len(e.views.byID))
-	for id := range e.views.byID {
-		ids = append(ids, id)
-	}
-	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
-	for _, id := range ids {
+	for _, id := range slices.Sorted(maps.Keys(e.views.byID)) {
 		if err := e.pushWatermarksInto(e.views.byID[id]); err != nil {
 			return err
 		}
