@@ -1322,20 +1322,35 @@ func newKafkaTarget(rt *sinkRuntime) (*kafkaTarget, error) {
 	return t, nil
 }
 
-func (t *kafkaTarget) recover(ctx context.Context) (uint64, error) {
+// recoverable is a connection to a sink's external side that reads back
+// the last sequence number delivered there.
+type recoverable interface {
+	Recover(context.Context) (uint64, error)
+	Close()
+}
+
+// openRecovered opens a connection with open and reads back its progress,
+// within 30 s; the connection is closed if that fails.
+func openRecovered[S recoverable](ctx context.Context, open func(context.Context) (S, error)) (s S, seq uint64, err error) {
 	cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	s, err := kafka.OpenTxnSink(cctx, t.o, t.txnID)
-	if err != nil {
-		return 0, err
+	if s, err = open(cctx); err != nil {
+		return s, 0, err
 	}
-	seq, err := s.Recover(cctx)
-	if err != nil {
+	if seq, err = s.Recover(cctx); err != nil {
 		s.Close()
-		return 0, err
 	}
-	t.s = s
-	return seq, nil
+	return s, seq, err
+}
+
+func (t *kafkaTarget) recover(ctx context.Context) (uint64, error) {
+	s, seq, err := openRecovered(ctx, func(ctx context.Context) (*kafka.TxnSink, error) {
+		return kafka.OpenTxnSink(ctx, t.o, t.txnID)
+	})
+	if err == nil {
+		t.s = s
+	}
+	return seq, err
 }
 
 func (t *kafkaTarget) deliver(ctx context.Context, c *exec.Chunk, _, to uint64) error {
@@ -1397,20 +1412,14 @@ type pgTarget struct {
 }
 
 func (t *pgTarget) recover(ctx context.Context) (uint64, error) {
-	cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	defer cancel()
 	key := fmt.Sprintf("%s/%d", t.rt.rel.Name, t.rt.rel.ID)
-	s, err := postgres.Open(cctx, t.o, key, t.rt.names, t.rt.pk, t.rt.kind != sinkTypeAppend)
-	if err != nil {
-		return 0, err
+	s, seq, err := openRecovered(ctx, func(ctx context.Context) (*postgres.Sink, error) {
+		return postgres.Open(ctx, t.o, key, t.rt.names, t.rt.pk, t.rt.kind != sinkTypeAppend)
+	})
+	if err == nil {
+		t.s = s
 	}
-	seq, err := s.Recover(cctx)
-	if err != nil {
-		s.Close()
-		return 0, err
-	}
-	t.s = s
-	return seq, nil
+	return seq, err
 }
 
 func (t *pgTarget) deliver(ctx context.Context, c *exec.Chunk, _, to uint64) error {
